@@ -1,0 +1,56 @@
+package io.peermesh.shared.bus;
+
+/**
+ * Every event-bus address of PeerMesh, one holder per verticle. Each comment states the payload, the reply
+ * and whether it is send, request or publish. Per-connection consumers no other node calls are local.
+ */
+public final class Addresses {
+  private static final String PREFIX = "peermesh.";
+
+  private Addresses() {}
+
+  /** Signaling verticle. */
+  public static final class Signaling {
+    private Signaling() {}
+
+    /**
+     * request, clustered: {@link BusMessages.PeerDelivery} for one joined peer, registered by the node holding
+     * its session. Reply: {@link BusMessages.DeliveryAck}. A failure reply means "not in your room".
+     */
+    public static String peer(String peerId) {
+      return PREFIX + "signal.peer." + peerId;
+    }
+
+    /**
+     * request, clustered: {@link BusMessages.Takeover} from the node a resuming client reached. Reply:
+     * {@link BusMessages.TakeoverReply} with the messages buffered while the socket was away.
+     */
+    public static String peerControl(String peerId) {
+      return PREFIX + "signal.control." + peerId;
+    }
+
+    /**
+     * publish, clustered: {@link BusMessages.RoomEvent} (peer joined, left, state) for one room; one consumer
+     * per node that holds peers of the room fans it out to its sockets.
+     */
+    public static String room(String room) {
+      return PREFIX + "signal.room." + room;
+    }
+  }
+
+  /** The node: cluster facts other verticles read. */
+  public static final class Node {
+    private Node() {}
+
+    /** request, local: empty body. Reply: Boolean, true when the cluster is safe (no partition migrating). */
+    public static final String CLUSTER_SAFE = PREFIX + "node.cluster-safe";
+
+    /** publish, local: String node id of a cluster member that left or was declared dead. */
+    public static final String MEMBER_LEFT = PREFIX + "node.member-left";
+
+    /** Local shared-data map name; key {@link #MEMBERS_KEY} holds a JsonArray of live node ids. */
+    public static final String LOCAL_MAP = PREFIX + "node";
+
+    public static final String MEMBERS_KEY = "members";
+  }
+}

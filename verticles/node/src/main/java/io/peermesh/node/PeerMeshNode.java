@@ -1,0 +1,114 @@
+package io.peermesh.node;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.config.SignalingConfig;
+import io.peermesh.signaling.SignalingVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/** A running PeerMesh node: a (clustered) Vert.x with the verticles its roles name. */
+public final class PeerMeshNode {
+  private static final Logger LOG = Logger.getLogger(PeerMeshNode.class.getName());
+
+  private final Vertx vertx;
+  private final String nodeId;
+  private final SignalingVerticle signaling;
+
+  private PeerMeshNode(Vertx vertx, String nodeId, SignalingVerticle signaling) {
+    this.vertx = vertx;
+    this.nodeId = nodeId;
+    this.signaling = signaling;
+  }
+
+  /** Starts a node; the future completes once every verticle is deployed and the server listens. */
+  public static Future<PeerMeshNode> start(JsonObject config) {
+    NodeOptions options = NodeOptions.from(config);
+    SignalingConfig.from(config.getJsonObject("signaling"));
+    if (!options.clustered()) {
+      Vertx vertx = Vertx.vertx();
+      return deploy(vertx, config, options, UUID.randomUUID().toString());
+    }
+    HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(options));
+    VertxOptions vertxOptions = new VertxOptions();
+    vertxOptions.getEventBusOptions().setHost(options.host()).setPort(options.eventBusPort());
+    return Vertx.builder().with(vertxOptions).withClusterManager(manager).buildClustered()
+        .compose(vertx -> {
+          watchMembers(vertx, manager.getHazelcastInstance());
+          return deploy(vertx, config, options, manager.getNodeId());
+        });
+  }
+
+  private static Future<PeerMeshNode> deploy(Vertx vertx, JsonObject config, NodeOptions options, String nodeId) {
+    SignalingVerticle signaling = options.roles().contains("signaling") ? new SignalingVerticle() : null;
+    JsonObject verticleConfig = config.copy().put("nodeId", nodeId);
+    Future<?> deployed = signaling == null ? Future.succeededFuture()
+        : vertx.deployVerticle(signaling, new DeploymentOptions().setConfig(verticleConfig));
+    return deployed
+        .map(id -> {
+          LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles());
+          return new PeerMeshNode(vertx, nodeId, signaling);
+        })
+        .recover(e -> {
+          LOG.log(java.util.logging.Level.SEVERE, "deployment failed; closing the node", e);
+          vertx.close();
+          return Future.failedFuture(e);
+        });
+  }
+
+  /**
+   * Keeps the live member list in a local map and announces departures on the local bus. The cluster manager's
+   * own node listener has room for one listener (Vert.x's), so this listens to Hazelcast directly.
+   */
+  private static void watchMembers(Vertx vertx, HazelcastInstance hazelcast) {
+    Runnable refresh = () -> {
+      JsonArray live = new JsonArray();
+      hazelcast.getCluster().getMembers().forEach(m -> live.add(m.getUuid().toString()));
+      vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).put(Addresses.Node.MEMBERS_KEY, live);
+    };
+    refresh.run();
+    hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        refresh.run();
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        refresh.run();
+        String gone = event.getMember().getUuid().toString();
+        LOG.info("cluster member left: " + gone);
+        vertx.eventBus().publish(Addresses.Node.MEMBER_LEFT, gone);
+      }
+    });
+    vertx.eventBus().<Void>localConsumer(Addresses.Node.CLUSTER_SAFE, msg -> vertx
+        .executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe())
+        .onComplete(ar -> msg.reply(ar.succeeded() && ar.result())));
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** The signaling port actually bound. */
+  public int signalingPort() {
+    return signaling.actualPort();
+  }
+
+  public Future<Void> close() {
+    return vertx.close();
+  }
+}

@@ -1,0 +1,42 @@
+package io.peermesh.signaling;
+
+import io.peermesh.shared.bus.BusMessages.PeerDelivery;
+import io.peermesh.shared.bus.BusMessages.Takeover;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * A joined peer held by this node. It outlives its socket for the resume grace period; messages for it are
+ * buffered (bounded) while the socket is away or before {@code joined} went out.
+ */
+final class PeerSession {
+  final String peer;
+  final String room;
+  final String resumeToken;
+  final String resumeHash;
+  /** Peers this client has been told about; keeps peer-joined/peer-left free of duplicates. */
+  final Set<String> known = new HashSet<>();
+  final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  ClientSocket socket;
+  boolean joinedSent;
+  boolean ended;
+  long graceTimer = -1;
+  MessageConsumer<PeerDelivery> deliveries;
+  MessageConsumer<Takeover> control;
+
+  PeerSession(String peer, String room, String resumeToken, String resumeHash) {
+    this.peer = peer;
+    this.room = room;
+    this.resumeToken = resumeToken;
+    this.resumeHash = resumeHash;
+  }
+
+  /** A room event or a delivery, kept until it can be written. */
+  record Pending(String json, String aboutPeer, boolean joinedEvent, boolean leftEvent) {}
+
+  boolean live() {
+    return socket != null && joinedSent && !ended;
+  }
+}

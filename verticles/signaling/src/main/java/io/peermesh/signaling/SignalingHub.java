@@ -1,0 +1,522 @@
+package io.peermesh.signaling;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.DeliveryAck;
+import io.peermesh.shared.bus.BusMessages.PeerDelivery;
+import io.peermesh.shared.bus.BusMessages.RoomEvent;
+import io.peermesh.shared.bus.BusMessages.RoomEventKind;
+import io.peermesh.shared.bus.BusMessages.Takeover;
+import io.peermesh.shared.bus.BusMessages.TakeoverReply;
+import io.peermesh.shared.config.SignalingConfig;
+import io.peermesh.shared.json.Json;
+import io.peermesh.shared.protocol.ClientMessage;
+import io.peermesh.shared.protocol.CloseCodes;
+import io.peermesh.shared.protocol.ErrorCode;
+import io.peermesh.shared.protocol.ProtocolException;
+import io.peermesh.shared.protocol.ServerMessage;
+import io.peermesh.signaling.PeerSession.Pending;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonArray;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Rooms and sessions of one node: join, resume, relay, leave, node loss. Runs on the signaling verticle's
+ * event loop only, so its maps need no locks; the cluster-wide truth lives in {@link RoomDirectory}.
+ */
+final class SignalingHub {
+  private static final Logger LOG = Logger.getLogger(SignalingHub.class.getName());
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Vertx vertx;
+  private final SignalingConfig config;
+  private final String nodeId;
+  private final RoomDirectory directory;
+  private final TokenVerifier verifier;
+  private final SignalingMetrics metrics;
+  private final Map<String, PeerSession> sessions = new HashMap<>();
+  private final Map<String, LocalRoom> rooms = new HashMap<>();
+  private final DeliveryOptions sendOptions;
+
+  SignalingHub(Vertx vertx, SignalingConfig config, String nodeId, RoomDirectory directory,
+      TokenVerifier verifier, SignalingMetrics metrics) {
+    this.vertx = vertx;
+    this.config = config;
+    this.nodeId = nodeId;
+    this.directory = directory;
+    this.verifier = verifier;
+    this.metrics = metrics;
+    this.sendOptions = new DeliveryOptions().setSendTimeout(config.sendTimeoutMs());
+  }
+
+  int roomCount() {
+    return rooms.size();
+  }
+
+  int sessionCount() {
+    return sessions.size();
+  }
+
+  int suspendedCount() {
+    return (int) sessions.values().stream().filter(s -> s.socket == null).count();
+  }
+
+  // ---- messages from a socket -------------------------------------------------------------------------
+
+  void handle(ClientSocket socket, ClientMessage message) {
+    metrics.received(message.type());
+    String ref = message.id() != null ? message.id() : message.type();
+    if (message instanceof ClientMessage.Ping ping) {
+      socket.send(new ServerMessage.Pong(ref, ping.ts(), System.currentTimeMillis()));
+      return;
+    }
+    if (message instanceof ClientMessage.Join join) {
+      join(socket, join, ref);
+      return;
+    }
+    PeerSession session = socket.session;
+    if (session == null || !session.joinedSent) {
+      error(socket, new ProtocolException(ErrorCode.NOT_JOINED, "join a room first", null, ref));
+      return;
+    }
+    if (message instanceof ClientMessage.Offer m) {
+      deliver(socket, session, m.to(), new ServerMessage.Offer(session.peer, m.sdp()), ref);
+    } else if (message instanceof ClientMessage.Answer m) {
+      deliver(socket, session, m.to(), new ServerMessage.Answer(session.peer, m.sdp()), ref);
+    } else if (message instanceof ClientMessage.Candidate m) {
+      deliver(socket, session, m.to(),
+          new ServerMessage.Candidate(session.peer, m.candidate(), m.sdpMid(), m.sdpMLineIndex()), ref);
+    } else if (message instanceof ClientMessage.Relay m) {
+      deliver(socket, session, m.to(), new ServerMessage.Relay(session.peer, m.channel(), m.data()), ref);
+    } else if (message instanceof ClientMessage.State m) {
+      ServerMessage.State state = new ServerMessage.State(session.peer, m.state(), m.previous(), m.reason(),
+          m.attempt());
+      if (m.to() != null) {
+        deliver(socket, session, m.to(), state, ref);
+      } else {
+        publish(RoomEventKind.STATE, session, Json.write(state));
+      }
+    } else if (message instanceof ClientMessage.Leave) {
+      socket.detached = true;
+      end(session, "left").onComplete(done -> socket.close(CloseCodes.NORMAL, "left"));
+    }
+  }
+
+  void error(ClientSocket socket, ProtocolException e) {
+    metrics.error(e.code().wire());
+    socket.send(ServerMessage.Error.of(e));
+    Short close = switch (e.code()) {
+      case AUTH_FAILED, TOKEN_EXPIRED, ROOM_FORBIDDEN -> CloseCodes.AUTH_FAILED;
+      case TOO_MANY_ROOMS, TOO_MANY_SOCKETS -> CloseCodes.TRY_AGAIN_LATER;
+      case FRAME_TOO_LARGE -> CloseCodes.FRAME_TOO_LARGE;
+      case RATE_LIMITED -> CloseCodes.RATE_LIMITED;
+      default -> null;
+    };
+    if (close != null) {
+      socket.close(close, e.code().wire());
+    }
+  }
+
+  // ---- join and resume --------------------------------------------------------------------------------
+
+  private void join(ClientSocket socket, ClientMessage.Join join, String ref) {
+    if (socket.session != null || socket.joining) {
+      error(socket, new ProtocolException(ErrorCode.ALREADY_JOINED, "this socket already joined", null, ref));
+      return;
+    }
+    socket.joining = true;
+    identify(join)
+        .compose(peer -> join.resume() != null ? resume(socket, join, peer) : fresh(socket, join, peer))
+        .onComplete(done -> socket.joining = false)
+        .onFailure(e -> error(socket, asProtocol(e).withRef(ref)));
+  }
+
+  /** The peer id the client may use: from the token, or in dev mode without a token, its choice or random. */
+  private Future<String> identify(ClientMessage.Join join) {
+    boolean tokenless = join.token() == null && config.devMode();
+    if (tokenless || !verifier.enabled()) {
+      if (!config.devMode()) {
+        return Future.failedFuture(new ProtocolException(ErrorCode.AUTH_FAILED, "a token is required", "token",
+            null));
+      }
+      if (join.resume() != null) {
+        return Future.succeededFuture(peerOf(join.resume()));
+      }
+      return Future.succeededFuture(join.peer() != null ? join.peer() : "p-" + randomToken(9));
+    }
+    return verifier.verify(join.token(), join.room()).compose(identity -> {
+      if (join.peer() != null && !join.peer().equals(identity.peer())) {
+        return Future.failedFuture(new ProtocolException(ErrorCode.AUTH_FAILED,
+            "the token names peer '" + identity.peer() + "', not '" + join.peer() + "'", "peer", null));
+      }
+      return Future.succeededFuture(identity.peer());
+    });
+  }
+
+  private Future<Void> fresh(ClientSocket socket, ClientMessage.Join join, String peer) {
+    if (!rooms.containsKey(join.room()) && rooms.size() >= config.maxRoomsPerNode()) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.TOO_MANY_ROOMS,
+          "this node holds " + config.maxRoomsPerNode() + " rooms", "room", null));
+    }
+    if (sessions.containsKey(peer)) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.PEER_ID_IN_USE,
+          "peer id '" + peer + "' is held by another socket; resume with its token to take over", "peer", null));
+    }
+    String token = peer + "." + randomToken(32);
+    PeerSession session = new PeerSession(peer, join.room(), token, RoomDirectory.hash(token));
+    sessions.put(peer, session);
+    return directory
+        .claimSession(peer, new RoomDirectory.Session(join.room(), nodeId, session.resumeHash),
+            old -> !alive(old.node()))
+        .recover(e -> {
+          sessions.remove(peer, session);
+          return Future.failedFuture(e);
+        })
+        .compose(claimed -> attach(session, socket)
+            .compose(attached -> directory.putMember(join.room(), peer, nodeId, config.maxPeersPerRoom()))
+            .recover(e -> release(session)
+                .compose(v -> directory.dropSession(peer, s -> s.resumeHash().equals(session.resumeHash)))
+                .transform(cleaned -> Future.<RoomDirectory.Roster>failedFuture(e))))
+        .map(roster -> {
+          joined(session, socket, roster, false);
+          publish(RoomEventKind.JOINED, session, Json.write(new ServerMessage.PeerJoined(session.room, peer)));
+          return null;
+        });
+  }
+
+  private Future<Void> resume(ClientSocket socket, ClientMessage.Join join, String peer) {
+    String token = join.resume();
+    ProtocolException failed = new ProtocolException(ErrorCode.RESUME_FAILED,
+        "the resume token is unknown, expired or not yours", "resume", null);
+    if (!peerOf(token).equals(peer)) {
+      return Future.failedFuture(failed);
+    }
+    String hash = RoomDirectory.hash(token);
+    PeerSession local = sessions.get(peer);
+    if (local != null) {
+      if (!local.resumeHash.equals(hash) || !local.room.equals(join.room()) || local.ended) {
+        return Future.failedFuture(failed);
+      }
+      adopt(local, socket);
+      return directory.roster(local.room).map(roster -> {
+        joined(local, socket, roster, true);
+        return null;
+      });
+    }
+    return directory.session(peer).compose(known -> {
+      if (known == null || !known.resumeHash().equals(hash) || !known.room().equals(join.room())
+          || known.node().equals(nodeId)) {
+        return Future.failedFuture(failed);
+      }
+      Takeover ask = new Takeover(peer, join.room(), token, nodeId);
+      return vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.peerControl(peer), ask, sendOptions)
+          .recover(e -> Future.failedFuture(failed))
+          .compose(reply -> {
+            if (!reply.body().granted()) {
+              return Future.failedFuture(failed);
+            }
+            PeerSession session = new PeerSession(peer, join.room(), token, hash);
+            reply.body().buffered().forEach(json -> session.pending.add(new Pending(json, null, false, false)));
+            sessions.put(peer, session);
+            return attach(session, socket)
+                .compose(v -> directory.moveSession(peer, hash, nodeId))
+                .compose(v -> directory.putMember(join.room(), peer, nodeId, Integer.MAX_VALUE))
+                .recover(e -> release(session).transform(v -> Future.<RoomDirectory.Roster>failedFuture(e)))
+                .map(roster -> {
+                  joined(session, socket, roster, true);
+                  return null;
+                });
+          });
+    });
+  }
+
+  /** Gives a session to a new socket; the old one, if still open, is closed as replaced. */
+  private void adopt(PeerSession session, ClientSocket socket) {
+    if (session.graceTimer >= 0) {
+      vertx.cancelTimer(session.graceTimer);
+      session.graceTimer = -1;
+    }
+    ClientSocket old = session.socket;
+    if (old != null && old != socket) {
+      old.detached = true;
+      old.session = null;
+      old.close(CloseCodes.REPLACED, "replaced");
+    }
+    session.socket = socket;
+    socket.session = session;
+    session.joinedSent = false;
+  }
+
+  /** Registers the session's consumers and room subscription; completes once they are reachable. */
+  private Future<Void> attach(PeerSession session, ClientSocket socket) {
+    adopt(session, socket);
+    session.deliveries = vertx.eventBus().consumer(Addresses.Signaling.peer(session.peer),
+        msg -> onDelivery(session, msg));
+    session.control = vertx.eventBus().consumer(Addresses.Signaling.peerControl(session.peer),
+        msg -> onTakeover(session, msg));
+    LocalRoom room = rooms.computeIfAbsent(session.room, LocalRoom::new);
+    room.members.put(session.peer, session);
+    if (room.consumer == null) {
+      room.consumer = vertx.eventBus().consumer(Addresses.Signaling.room(room.name), msg -> onRoomEvent(room,
+          msg.body()));
+    }
+    return Future.all(session.deliveries.completion(), session.control.completion(), room.consumer.completion())
+        .mapEmpty();
+  }
+
+  /** Completes a join: tells the client, or, when its socket closed meanwhile, starts the resume grace. */
+  private void joined(PeerSession session, ClientSocket socket, RoomDirectory.Roster roster, boolean resumed) {
+    if (socket.closed || session.socket != socket) {
+      if (session.socket == socket) {
+        suspend(session);
+      }
+      return;
+    }
+    sendJoined(session, roster, resumed);
+  }
+
+  private void sendJoined(PeerSession session, RoomDirectory.Roster roster, boolean resumed) {
+    List<ServerMessage.PeerInfo> peers = new ArrayList<>();
+    session.known.clear();
+    roster.peers().forEach((peer, node) -> {
+      if (!peer.equals(session.peer) && alive(node)) {
+        peers.add(new ServerMessage.PeerInfo(peer));
+        session.known.add(peer);
+      }
+    });
+    List<ServerMessage.IceServer> iceServers = new ArrayList<>();
+    if (!config.stunUrls().isEmpty()) {
+      iceServers.add(new ServerMessage.IceServer(config.stunUrls(), null, null));
+    }
+    if (config.turnConfigured()) {
+      iceServers.add(TurnCredentials.issue(config.turnUrls(), config.turnSecret(), session.peer,
+          System.currentTimeMillis() / 1000, config.turnCredentialTtlSeconds()));
+    }
+    session.socket.send(new ServerMessage.Joined(null, 1, session.room, session.peer, peers, iceServers,
+        session.resumeToken, config.heartbeatMs(), config.resumeGraceMs(), resumed));
+    metrics.sent();
+    session.joinedSent = true;
+    while (!session.pending.isEmpty() && session.live()) {
+      write(session, session.pending.poll());
+    }
+  }
+
+  // ---- relaying ---------------------------------------------------------------------------------------
+
+  private void deliver(ClientSocket socket, PeerSession from, String to, ServerMessage message, String ref) {
+    if (to.equals(from.peer)) {
+      error(socket, new ProtocolException(ErrorCode.UNKNOWN_PEER, "a peer cannot address itself", "to", ref));
+      return;
+    }
+    PeerDelivery delivery = new PeerDelivery(from.peer, from.room, Json.write(message));
+    vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.peer(to), delivery, sendOptions).onComplete(ar -> {
+      if (ar.succeeded() && ar.result().body().accepted()) {
+        return;
+      }
+      ProtocolException e;
+      if (ar.failed() && ar.cause() instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
+        e = new ProtocolException(ErrorCode.PEER_UNREACHABLE, "peer '" + to + "' did not answer in time", "to",
+            ref);
+      } else {
+        e = new ProtocolException(ErrorCode.UNKNOWN_PEER, "peer '" + to + "' is not in your room", "to", ref);
+      }
+      error(socket, e);
+    });
+  }
+
+  private void onDelivery(PeerSession session, Message<PeerDelivery> msg) {
+    PeerDelivery delivery = msg.body();
+    if (session.ended || !delivery.fromRoom().equals(session.room)) {
+      msg.reply(new DeliveryAck(false, ErrorCode.UNKNOWN_PEER.wire()));
+      return;
+    }
+    if (!offer(session, new Pending(delivery.json(), null, false, false))) {
+      msg.reply(new DeliveryAck(false, ErrorCode.PEER_UNREACHABLE.wire()));
+      return;
+    }
+    msg.reply(new DeliveryAck(true, null));
+  }
+
+  private void onRoomEvent(LocalRoom room, RoomEvent event) {
+    for (PeerSession member : List.copyOf(room.members.values())) {
+      if (!member.peer.equals(event.peer())) {
+        offer(member, new Pending(event.json(), event.peer(), event.kind() == RoomEventKind.JOINED,
+            event.kind() == RoomEventKind.LEFT));
+      }
+    }
+  }
+
+  /** Writes now, or buffers while the socket is away; false when the buffer is full (the session then ends). */
+  private boolean offer(PeerSession session, Pending pending) {
+    if (session.live()) {
+      write(session, pending);
+      return true;
+    }
+    if (session.pending.size() >= config.resumeBufferMessages()) {
+      end(session, "timeout");
+      return false;
+    }
+    session.pending.add(pending);
+    return true;
+  }
+
+  private void write(PeerSession session, Pending pending) {
+    if (pending.joinedEvent() && !session.known.add(pending.aboutPeer())) {
+      return;
+    }
+    if (pending.leftEvent() && !session.known.remove(pending.aboutPeer())) {
+      return;
+    }
+    session.socket.sendRaw(pending.json());
+    metrics.sent();
+  }
+
+  private void publish(RoomEventKind kind, PeerSession session, String json) {
+    vertx.eventBus().publish(Addresses.Signaling.room(session.room),
+        new RoomEvent(kind, session.room, session.peer, nodeId, json));
+  }
+
+  // ---- socket loss, resume grace, takeover, leave -----------------------------------------------------
+
+  void socketClosed(ClientSocket socket) {
+    socket.closed = true;
+    PeerSession session = socket.session;
+    if (session == null || socket.detached || session.socket != socket) {
+      return;
+    }
+    suspend(session);
+  }
+
+  private void suspend(PeerSession session) {
+    session.socket = null;
+    session.joinedSent = false;
+    session.graceTimer = vertx.setTimer(config.resumeGraceMs(), id -> {
+      session.graceTimer = -1;
+      end(session, "timeout");
+    });
+  }
+
+  private void onTakeover(PeerSession session, Message<Takeover> msg) {
+    Takeover ask = msg.body();
+    if (session.ended || !RoomDirectory.hash(ask.resumeToken()).equals(session.resumeHash)) {
+      msg.reply(new TakeoverReply(false, ErrorCode.RESUME_FAILED.wire(), List.of()));
+      return;
+    }
+    List<String> buffered = new ArrayList<>();
+    session.pending.forEach(p -> buffered.add(p.json()));
+    session.pending.clear();
+    session.ended = true;
+    if (session.socket != null) {
+      session.socket.detached = true;
+      session.socket.close(CloseCodes.REPLACED, "replaced");
+    }
+    release(session).onComplete(done -> msg.reply(new TakeoverReply(true, null, buffered)));
+  }
+
+  /** Ends a session for good: the room and cluster forget it and the others hear {@code peer-left}. */
+  Future<Void> end(PeerSession session, String reason) {
+    if (session.ended) {
+      return Future.succeededFuture();
+    }
+    session.ended = true;
+    if (session.socket != null) {
+      session.socket.detached = true;
+      session.socket.close(CloseCodes.NORMAL, reason);
+    }
+    return release(session)
+        .compose(v -> directory.removeMember(session.room, session.peer, nodeId))
+        .compose(v -> directory.dropSession(session.peer, s -> s.resumeHash().equals(session.resumeHash)))
+        .onComplete(done -> {
+          if (done.failed()) {
+            LOG.log(Level.WARNING, "could not remove " + session.peer + " from the cluster maps", done.cause());
+          }
+          publish(RoomEventKind.LEFT, session, Json.write(new ServerMessage.PeerLeft(session.room, session.peer,
+              reason)));
+        });
+  }
+
+  /** Drops this node's local state of a session (consumers, room subscription), not the cluster's. */
+  private Future<Void> release(PeerSession session) {
+    if (session.graceTimer >= 0) {
+      vertx.cancelTimer(session.graceTimer);
+      session.graceTimer = -1;
+    }
+    sessions.remove(session.peer, session);
+    List<Future<Void>> unregistered = new ArrayList<>();
+    if (session.deliveries != null) {
+      unregistered.add(session.deliveries.unregister());
+    }
+    if (session.control != null) {
+      unregistered.add(session.control.unregister());
+    }
+    LocalRoom room = rooms.get(session.room);
+    if (room != null && room.members.remove(session.peer, session) && room.members.isEmpty()) {
+      rooms.remove(room.name);
+      unregistered.add(room.consumer.unregister());
+    }
+    return Future.join(unregistered).mapEmpty();
+  }
+
+  /** A cluster member left: tell this node's sockets that its peers are gone and clean the maps. */
+  void memberLeft(String deadNode) {
+    for (LocalRoom room : List.copyOf(rooms.values())) {
+      directory.roster(room.name).onSuccess(roster -> roster.peers().forEach((peer, node) -> {
+        if (node.equals(deadNode)) {
+          onRoomEvent(room, new RoomEvent(RoomEventKind.LEFT, room.name, peer, deadNode,
+              Json.write(new ServerMessage.PeerLeft(room.name, peer, "node-lost"))));
+          directory.removeMember(room.name, peer, deadNode);
+          directory.dropSession(peer, s -> s.node().equals(deadNode));
+        }
+      }));
+    }
+  }
+
+  /** Ends every session (node shutting down). */
+  Future<Void> closeAll() {
+    List<Future<Void>> ended = new ArrayList<>();
+    for (PeerSession session : List.copyOf(sessions.values())) {
+      ended.add(end(session, "left"));
+    }
+    return Future.join(ended).mapEmpty();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------
+
+  private boolean alive(String node) {
+    if (node.equals(nodeId)) {
+      return true;
+    }
+    Object members = vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).get(Addresses.Node.MEMBERS_KEY);
+    return !(members instanceof JsonArray live) || live.contains(node);
+  }
+
+  static String peerOf(String resumeToken) {
+    int dot = resumeToken.lastIndexOf('.');
+    return dot <= 0 ? "" : resumeToken.substring(0, dot);
+  }
+
+  private static String randomToken(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  private static ProtocolException asProtocol(Throwable e) {
+    if (e instanceof ProtocolException p) {
+      return p;
+    }
+    LOG.log(Level.WARNING, "join failed", e);
+    return new ProtocolException(ErrorCode.INTERNAL, "the server failed; try again");
+  }
+}

@@ -1,0 +1,179 @@
+package io.peermesh.signaling;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.config.SignalingConfig;
+import io.peermesh.shared.json.Json;
+import io.peermesh.shared.protocol.ClientMessageParser;
+import io.peermesh.shared.protocol.CloseCodes;
+import io.peermesh.shared.protocol.ErrorCode;
+import io.peermesh.shared.protocol.ProtocolException;
+import io.peermesh.shared.protocol.ServerMessage;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonArray;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.UUID;
+import java.util.logging.Logger;
+
+/**
+ * WebSocket signaling at {@code /signal} plus {@code /health}, {@code /ready} and {@code /metrics}. Deploy one
+ * instance per node: its rooms and sessions live on its event loop. {@code start()} completes once the
+ * server listens and the bus consumers are registered.
+ */
+public final class SignalingVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(SignalingVerticle.class.getName());
+  public static final String PATH = "/signal";
+
+  private SignalingConfig config;
+  private SignalingHub hub;
+  private final SignalingMetrics metrics = new SignalingMetrics();
+  private final Set<ClientSocket> sockets = new HashSet<>();
+  private HttpServer server;
+  private MessageConsumer<String> memberLeft;
+  private volatile boolean started;
+
+  @Override
+  public Future<?> start() {
+    config = SignalingConfig.from(config().getJsonObject("signaling"));
+    String nodeId = config().getString("nodeId", UUID.randomUUID().toString());
+    BusCodecs.register(vertx);
+    Json.warmUp(new ServerMessage.Error("internal", "warm-up", null, null));
+    if (config.devMode()) {
+      LOG.warning("signaling dev mode is ON: joins without a token are accepted; never use it in production");
+    }
+    TokenVerifier verifier = new TokenVerifier(vertx, config, () -> System.currentTimeMillis() / 1000);
+    RoomDirectory directory = new RoomDirectory(vertx);
+    hub = new SignalingHub(vertx, config, nodeId, directory, verifier, metrics);
+    memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT, msg -> hub.memberLeft(msg.body()));
+
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> ctx.response().end("ok"));
+    router.get("/ready").handler(this::ready);
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("content-type", "text/plain; version=0.0.4")
+        .end(metrics.render(sockets.size(), hub.roomCount(), hub.sessionCount(), hub.suspendedCount(),
+            this::members)));
+    router.route(PATH).handler(ctx -> ctx.request().toWebSocket().onSuccess(this::accept));
+
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(config.host())
+        .setPort(config.port())
+        .setMaxWebSocketFrameSize(config.maxFrameBytes() * 4)
+        .setMaxWebSocketMessageSize(config.maxFrameBytes() * 4)
+        .setRegisterWebSocketWriteHandlers(false);
+    vertx.setPeriodic(Math.max(250, config.heartbeatMs() / 2), id -> closeIdleSockets());
+    return Future.all(directory.ready(), memberLeft.completion())
+        .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
+        .onSuccess(s -> {
+          server = s;
+          started = true;
+          LOG.info("signaling listening on " + config.host() + ":" + s.actualPort() + PATH);
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    started = false;
+    return hub.closeAll().compose(v -> server == null ? Future.succeededFuture() : server.close());
+  }
+
+  /** The port actually bound (useful with port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void ready(RoutingContext ctx) {
+    if (!started) {
+      ctx.response().setStatusCode(503).end("starting");
+      return;
+    }
+    vertx.eventBus().<Boolean>request(Addresses.Node.CLUSTER_SAFE, null).onComplete(ar -> {
+      boolean standalone = ar.failed();
+      boolean safe = standalone || Boolean.TRUE.equals(ar.result().body());
+      ctx.response().setStatusCode(safe ? 200 : 503).end(safe ? "ready" : "cluster not safe");
+    });
+  }
+
+  private int members() {
+    Object members = vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).get(Addresses.Node.MEMBERS_KEY);
+    return members instanceof JsonArray list ? list.size() : 1;
+  }
+
+  private void accept(ServerWebSocket ws) {
+    ClientSocket socket = new ClientSocket(ws,
+        new RateLimiter(config.maxMessagesPerSecond(), config.burstMessages(), System::nanoTime), System.nanoTime());
+    ws.closeHandler(v -> {
+      sockets.remove(socket);
+      vertx.cancelTimer(socket.joinTimer);
+      hub.socketClosed(socket);
+    });
+    ws.exceptionHandler(e -> LOG.fine("socket error: " + e));
+    if (sockets.size() >= config.maxSocketsPerNode()) {
+      hub.error(socket, new ProtocolException(ErrorCode.TOO_MANY_SOCKETS,
+          "this node holds " + config.maxSocketsPerNode() + " sockets; try another node"));
+      return;
+    }
+    sockets.add(socket);
+    socket.joinTimer = vertx.setTimer(config.joinTimeoutMs(), id -> {
+      if (socket.session == null) {
+        socket.close(CloseCodes.JOIN_TIMEOUT, "join timeout");
+      }
+    });
+    ws.textMessageHandler(text -> onText(socket, text));
+    ws.binaryMessageHandler(bytes -> reject(socket, new ProtocolException(ErrorCode.BINARY_NOT_SUPPORTED,
+        "signaling frames are JSON text")));
+  }
+
+  private void onText(ClientSocket socket, String text) {
+    if (socket.closed) {
+      return;
+    }
+    socket.lastSeenNanos = System.nanoTime();
+    if (!socket.limiter.tryAcquire()) {
+      reject(socket, new ProtocolException(ErrorCode.RATE_LIMITED,
+          "more than " + config.maxMessagesPerSecond() + " messages per second"));
+      return;
+    }
+    if (tooLarge(text, config.maxFrameBytes())) {
+      reject(socket, new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
+          "frames are limited to " + config.maxFrameBytes() + " bytes"));
+      return;
+    }
+    try {
+      hub.handle(socket, ClientMessageParser.parse(text));
+    } catch (ProtocolException e) {
+      reject(socket, e);
+    }
+  }
+
+  private void reject(ClientSocket socket, ProtocolException e) {
+    hub.error(socket, e);
+  }
+
+  private void closeIdleSockets() {
+    long now = System.nanoTime();
+    long limit = config.idleTimeoutMs() * 1_000_000L;
+    for (ClientSocket socket : Set.copyOf(sockets)) {
+      if (now - socket.lastSeenNanos > limit) {
+        socket.close(CloseCodes.IDLE_TIMEOUT, "idle");
+      }
+    }
+  }
+
+  /** A char is 1 to 3 UTF-8 bytes, so the exact count is needed only near the limit. */
+  static boolean tooLarge(String text, int maxBytes) {
+    if (text.length() > maxBytes) {
+      return true;
+    }
+    return (long) text.length() * 3 > maxBytes && text.getBytes(StandardCharsets.UTF_8).length > maxBytes;
+  }
+}
