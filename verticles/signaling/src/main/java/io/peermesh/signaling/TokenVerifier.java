@@ -54,7 +54,13 @@ final class TokenVerifier {
     return auth.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(
             new ProtocolException(ErrorCode.AUTH_FAILED, "invalid token: " + e.getMessage(), "token", null)))
-        .compose(user -> check(user.principal(), room));
+        .compose(user -> check(claims(user), room));
+  }
+
+  /** vertx-auth-jwt keeps the decoded payload under the user's {@code accessToken} attribute. */
+  private static JsonObject claims(io.vertx.ext.auth.User user) {
+    JsonObject payload = user.attributes().getJsonObject("accessToken");
+    return payload != null ? payload : user.principal();
   }
 
   private Future<Identity> check(JsonObject claims, String room) {
