@@ -20,6 +20,8 @@ import java.util.logging.Logger;
 public final class PeerMeshNode {
   private static final Logger LOG = Logger.getLogger(PeerMeshNode.class.getName());
 
+  private static final String VERTX_NODE_ID_ATTRIBUTE = "__vertx.nodeId";
+
   private final Vertx vertx;
   private final String nodeId;
   private final SignalingVerticle signaling;
@@ -72,7 +74,7 @@ public final class PeerMeshNode {
   private static void watchMembers(Vertx vertx, HazelcastInstance hazelcast) {
     Runnable refresh = () -> {
       JsonArray live = new JsonArray();
-      hazelcast.getCluster().getMembers().forEach(m -> live.add(m.getUuid().toString()));
+      hazelcast.getCluster().getMembers().forEach(m -> live.add(vertxNodeId(m)));
       vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).put(Addresses.Node.MEMBERS_KEY, live);
     };
     refresh.run();
@@ -85,7 +87,7 @@ public final class PeerMeshNode {
       @Override
       public void memberRemoved(MembershipEvent event) {
         refresh.run();
-        String gone = event.getMember().getUuid().toString();
+        String gone = vertxNodeId(event.getMember());
         LOG.info("cluster member left: " + gone);
         vertx.eventBus().publish(Addresses.Node.MEMBER_LEFT, gone);
       }
@@ -93,6 +95,12 @@ public final class PeerMeshNode {
     vertx.eventBus().<Void>localConsumer(Addresses.Node.CLUSTER_SAFE, msg -> vertx
         .executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe())
         .onComplete(ar -> msg.reply(ar.succeeded() && ar.result())));
+  }
+
+  /** Vert.x names a node by a member attribute of its own, not by the Hazelcast member UUID. */
+  private static String vertxNodeId(com.hazelcast.cluster.Member member) {
+    String id = member.getAttribute(VERTX_NODE_ID_ATTRIBUTE);
+    return id != null ? id : member.getUuid().toString();
   }
 
   public Vertx vertx() {
