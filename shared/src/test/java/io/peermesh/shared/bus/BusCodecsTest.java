@@ -1,0 +1,249 @@
+package io.peermesh.shared.bus;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.shared.testing.Await;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class BusCodecsTest {
+
+  /** One sample per allow-listed type, with non-trivial content (unicode, nulls, lists, enums). */
+  private static final Map<Class<? extends Record>, List<Record>> SAMPLES = Map.of(
+      BusMessages.PeerDelivery.class, List.of(
+          new BusMessages.PeerDelivery("alice", "room-1", "{\"type\":\"offer\",\"from\":\"alice\",\"sdp\":\"v=0\"}"),
+          new BusMessages.PeerDelivery("b\u00f6b", "r", "\u2603")),
+      BusMessages.DeliveryAck.class, List.of(
+          new BusMessages.DeliveryAck(true, null),
+          new BusMessages.DeliveryAck(false, "unknown-peer")),
+      BusMessages.RoomEvent.class, List.of(
+          new BusMessages.RoomEvent(BusMessages.RoomEventKind.JOINED, "room", "alice", "node-1", "{}"),
+          new BusMessages.RoomEvent(BusMessages.RoomEventKind.LEFT, "room", "alice", "node-1", null),
+          new BusMessages.RoomEvent(BusMessages.RoomEventKind.STATE, "room", "alice", "node-2", "{\"s\":1}")),
+      BusMessages.Takeover.class, List.of(
+          new BusMessages.Takeover("alice", "room", "resume-token", "node-2")),
+      BusMessages.TakeoverReply.class, List.of(
+          new BusMessages.TakeoverReply(true, null, List.of("{\"a\":1}", "{\"b\":2}")),
+          new BusMessages.TakeoverReply(true, null, List.of()),
+          new BusMessages.TakeoverReply(false, "resume-failed", null)));
+
+  static Stream<Record> samples() {
+    return BusCodecs.TYPES.stream().flatMap(type -> {
+      List<Record> list = SAMPLES.get(type);
+      assertTrue(list != null && !list.isEmpty(), () -> "no sample for " + type);
+      return list.stream();
+    });
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> BusCodecs.RecordCodec<T> codecFor(T value) {
+    return new BusCodecs.RecordCodec<>((Class<T>) value.getClass());
+  }
+
+  @Test
+  void everyAllowListedTypeHasASample() {
+    assertEquals(SAMPLES.keySet(), new HashSet<>(BusCodecs.TYPES));
+    assertEquals(BusCodecs.TYPES.size(), new HashSet<>(BusCodecs.TYPES).size());
+  }
+
+  @ParameterizedTest
+  @MethodSource("samples")
+  void encodesAndDecodesAtNonZeroOffset(Record sample) {
+    BusCodecs.RecordCodec<Record> codec = codecFor(sample);
+    Buffer buffer = Buffer.buffer().appendBytes(new byte[] {9, 8, 7, 6, 5});
+    int pos = buffer.length();
+    codec.encodeToWire(buffer, sample);
+    buffer.appendString("trailing bytes the codec must not read");
+    assertEquals(sample, codec.decodeFromWire(pos, buffer));
+  }
+
+  @ParameterizedTest
+  @MethodSource("samples")
+  void wireFormIsLengthPrefixedJson(Record sample) {
+    BusCodecs.RecordCodec<Record> codec = codecFor(sample);
+    Buffer buffer = Buffer.buffer();
+    codec.encodeToWire(buffer, sample);
+    int length = buffer.getInt(0);
+    assertEquals(buffer.length() - 4, length);
+    String json = buffer.getString(4, buffer.length(), StandardCharsets.UTF_8.name());
+    assertTrue(json.startsWith("{") && json.endsWith("}"), json);
+  }
+
+  @Test
+  void decodesTwoConsecutiveRecordsFromOneBuffer() {
+    var first = new BusMessages.Takeover("a", "r", "t", "n1");
+    var second = new BusMessages.Takeover("b", "r", "u", "n2");
+    var codec = new BusCodecs.RecordCodec<>(BusMessages.Takeover.class);
+    Buffer buffer = Buffer.buffer();
+    codec.encodeToWire(buffer, first);
+    int secondPos = buffer.length();
+    codec.encodeToWire(buffer, second);
+    assertEquals(first, codec.decodeFromWire(0, buffer));
+    assertEquals(second, codec.decodeFromWire(secondPos, buffer));
+  }
+
+  @Test
+  void decodeOfUnexpectedJsonFailsWithUncheckedIoException() {
+    var codec = new BusCodecs.RecordCodec<>(BusMessages.DeliveryAck.class);
+    byte[] json = "{\"accepted\":true,\"evil\":1}".getBytes(StandardCharsets.UTF_8);
+    Buffer buffer = Buffer.buffer().appendInt(json.length).appendBytes(json);
+    assertThrows(UncheckedIOException.class, () -> codec.decodeFromWire(0, buffer));
+  }
+
+  @ParameterizedTest
+  @MethodSource("samples")
+  void transformReturnsTheSameInstance(Record sample) {
+    assertSame(sample, codecFor(sample).transform(sample));
+  }
+
+  @Test
+  void codecNamesAreUniqueAndPrefixed() {
+    Set<String> names = new HashSet<>();
+    for (Class<? extends Record> type : BusCodecs.TYPES) {
+      BusCodecs.RecordCodec<?> codec = new BusCodecs.RecordCodec<>(type);
+      assertTrue(codec.name().startsWith("peermesh."), codec.name());
+      assertTrue(codec.name().endsWith(type.getName()), codec.name());
+      assertTrue(names.add(codec.name()), () -> "duplicate codec name " + codec.name());
+      assertEquals(-1, codec.systemCodecID());
+    }
+    assertEquals(BusCodecs.TYPES.size(), names.size());
+  }
+
+  @Test
+  void registerTwiceOnOneVertxDoesNotThrow() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      assertDoesNotThrow(() -> BusCodecs.register(vertx));
+      assertDoesNotThrow(() -> BusCodecs.register(vertx));
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
+  void registerOnTwoVertxInstancesDoesNotThrow() {
+    Vertx one = Vertx.vertx();
+    Vertx two = Vertx.vertx();
+    try {
+      assertDoesNotThrow(() -> BusCodecs.register(one));
+      assertDoesNotThrow(() -> BusCodecs.register(two));
+    } finally {
+      Await.result(one.close());
+      Await.result(two.close());
+    }
+  }
+
+  @Test
+  void localRequestReplyOfPeerDeliveryWorks() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      BusCodecs.register(vertx);
+      List<BusMessages.PeerDelivery> received = new CopyOnWriteArrayList<>();
+      String address = Addresses.Signaling.peer("bob");
+      Await.result(vertx.eventBus().<BusMessages.PeerDelivery>consumer(address, message -> {
+        received.add(message.body());
+        BusMessages.PeerDelivery body = message.body();
+        message.reply("room-1".equals(body.fromRoom()) ? new BusMessages.DeliveryAck(true, null)
+            : new BusMessages.DeliveryAck(false, "unknown-peer"));
+      }).completion());
+
+      var delivery = new BusMessages.PeerDelivery("alice", "room-1", "{\"type\":\"offer\"}");
+      Message<BusMessages.DeliveryAck> reply = Await.result(vertx.eventBus().request(address, delivery));
+      assertEquals(new BusMessages.DeliveryAck(true, null), reply.body());
+
+      Message<BusMessages.DeliveryAck> refused = Await.result(vertx.eventBus().request(address,
+          new BusMessages.PeerDelivery("mallory", "room-2", "{}"), new DeliveryOptions().setSendTimeout(5_000)));
+      assertEquals(new BusMessages.DeliveryAck(false, "unknown-peer"), refused.body());
+
+      assertEquals(2, received.size());
+      // Local delivery goes through transform(), which returns the very instance that was sent.
+      assertSame(delivery, received.get(0));
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
+  void unregisteredRecordCannotBeSentWithoutACodec() {
+    record NotAllowed(String x) {}
+    Vertx vertx = Vertx.vertx();
+    try {
+      BusCodecs.register(vertx);
+      assertThrows(IllegalArgumentException.class,
+          () -> vertx.eventBus().send(Addresses.Signaling.peer("x"), new NotAllowed("x")));
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  // ---- BusMessages ----
+
+  @Test
+  void roomEventKindsAreJoinedLeftState() {
+    assertEquals(List.of(BusMessages.RoomEventKind.JOINED, BusMessages.RoomEventKind.LEFT,
+        BusMessages.RoomEventKind.STATE), List.of(BusMessages.RoomEventKind.values()));
+  }
+
+  // ---- Addresses ----
+
+  @Test
+  void peerRoomAndControlAddressesAreDistinctAndPrefixed() {
+    String id = "same-name";
+    List<String> addresses = List.of(Addresses.Signaling.peer(id), Addresses.Signaling.room(id),
+        Addresses.Signaling.peerControl(id));
+    assertEquals(3, new HashSet<>(addresses).size(), addresses::toString);
+    for (String address : addresses) {
+      assertTrue(address.startsWith("peermesh."), address);
+      assertTrue(address.endsWith("." + id), address);
+    }
+    assertEquals("peermesh.signal.peer.same-name", Addresses.Signaling.peer(id));
+    assertEquals("peermesh.signal.room.same-name", Addresses.Signaling.room(id));
+    assertEquals("peermesh.signal.control.same-name", Addresses.Signaling.peerControl(id));
+  }
+
+  @Test
+  void addressesOfDifferentIdsDiffer() {
+    assertNotEquals(Addresses.Signaling.peer("a"), Addresses.Signaling.peer("b"));
+    assertNotEquals(Addresses.Signaling.room("a"), Addresses.Signaling.room("b"));
+    assertNotEquals(Addresses.Signaling.peerControl("a"), Addresses.Signaling.peerControl("b"));
+  }
+
+  @Test
+  void peerAddressCannotCollideWithRoomOrControlAddress() {
+    // Room names and peer ids cannot contain the separators that would let one namespace reach another.
+    for (String a : List.of("x", "peer.x", "room.x", "control.x")) {
+      for (String b : List.of("x", "peer.x", "room.x", "control.x")) {
+        assertNotEquals(Addresses.Signaling.peer(a), Addresses.Signaling.room(b));
+        assertNotEquals(Addresses.Signaling.peer(a), Addresses.Signaling.peerControl(b));
+        assertNotEquals(Addresses.Signaling.room(a), Addresses.Signaling.peerControl(b));
+      }
+    }
+  }
+
+  @Test
+  void nodeAddressesArePrefixedAndDistinct() {
+    List<String> names = List.of(Addresses.Node.CLUSTER_SAFE, Addresses.Node.MEMBER_LEFT, Addresses.Node.LOCAL_MAP);
+    assertEquals(3, new HashSet<>(names).size());
+    names.forEach(n -> assertTrue(n.startsWith("peermesh."), n));
+    assertFalse(Addresses.Node.MEMBERS_KEY.isBlank());
+  }
+}
