@@ -40,12 +40,17 @@ public final class ConfigOverlay {
       throw new IllegalArgumentException(origin + ": no config section '" + sectionName.toLowerCase(Locale.ROOT)
           + "'");
     }
-    JsonObject target = root.getJsonObject(section);
+    if (!(root.getValue(section) instanceof JsonObject target)) {
+      throw new IllegalArgumentException(origin + ": '" + section + "' is not a config section");
+    }
     String key = match(target, keyName);
     if (key == null) {
       throw new IllegalArgumentException(origin + ": no config key '" + keyName + "' in section " + section);
     }
     Object current = target.getValue(key);
+    if (current instanceof JsonObject) {
+      throw new IllegalArgumentException(origin + ": '" + key + "' is a section; override its keys one by one");
+    }
     target.put(key, convert(current, value, origin));
   }
 
@@ -61,10 +66,11 @@ public final class ConfigOverlay {
   private static Object convert(Object current, String value, String origin) {
     try {
       if (current instanceof Boolean) {
-        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+        String trimmed = value.trim();
+        if (!trimmed.equalsIgnoreCase("true") && !trimmed.equalsIgnoreCase("false")) {
           throw new IllegalArgumentException("expected true or false");
         }
-        return Boolean.parseBoolean(value);
+        return Boolean.parseBoolean(trimmed);
       }
       if (current instanceof Integer) {
         return Integer.parseInt(value.trim());

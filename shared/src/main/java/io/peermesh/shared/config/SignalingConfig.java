@@ -92,28 +92,28 @@ public record SignalingConfig(
         "joinTimeoutMs", "heartbeatMs", "idleTimeoutMs", "resumeGraceMs", "resumeBufferMessages",
         "sendTimeoutMs");
     return new SignalingConfig(
-        j.getString("host", DEFAULT_HOST),
-        j.getInteger("port", DEFAULT_PORT),
-        j.getBoolean("devMode", false),
-        j.getString("jwtHs256Secret"),
-        j.getString("jwtRs256PublicKeyPem"),
-        j.getString("jwtIssuer"),
-        strings(j.getJsonArray("stunUrls")),
-        strings(j.getJsonArray("turnUrls")),
-        j.getString("turnSecret"),
-        j.getLong("turnCredentialTtlSeconds", DEFAULT_TURN_TTL_SECONDS),
-        j.getInteger("maxFrameBytes", DEFAULT_MAX_FRAME_BYTES),
-        j.getInteger("maxMessagesPerSecond", DEFAULT_MAX_MESSAGES_PER_SECOND),
-        j.getInteger("burstMessages", DEFAULT_BURST_MESSAGES),
-        j.getInteger("maxPeersPerRoom", DEFAULT_MAX_PEERS_PER_ROOM),
-        j.getInteger("maxRoomsPerNode", DEFAULT_MAX_ROOMS_PER_NODE),
-        j.getInteger("maxSocketsPerNode", DEFAULT_MAX_SOCKETS_PER_NODE),
-        j.getLong("joinTimeoutMs", DEFAULT_JOIN_TIMEOUT_MS),
-        j.getLong("heartbeatMs", DEFAULT_HEARTBEAT_MS),
-        j.getLong("idleTimeoutMs", DEFAULT_IDLE_TIMEOUT_MS),
-        j.getLong("resumeGraceMs", DEFAULT_RESUME_GRACE_MS),
-        j.getInteger("resumeBufferMessages", DEFAULT_RESUME_BUFFER_MESSAGES),
-        j.getLong("sendTimeoutMs", DEFAULT_SEND_TIMEOUT_MS));
+        Check.stringValue(j, "host", DEFAULT_HOST),
+        Check.intValue(j, "port", DEFAULT_PORT),
+        Check.boolValue(j, "devMode", false),
+        Check.stringValue(j, "jwtHs256Secret", null),
+        Check.stringValue(j, "jwtRs256PublicKeyPem", null),
+        Check.stringValue(j, "jwtIssuer", null),
+        Check.stringList(j, "stunUrls"),
+        Check.stringList(j, "turnUrls"),
+        Check.stringValue(j, "turnSecret", null),
+        Check.longValue(j, "turnCredentialTtlSeconds", DEFAULT_TURN_TTL_SECONDS),
+        Check.intValue(j, "maxFrameBytes", DEFAULT_MAX_FRAME_BYTES),
+        Check.intValue(j, "maxMessagesPerSecond", DEFAULT_MAX_MESSAGES_PER_SECOND),
+        Check.intValue(j, "burstMessages", DEFAULT_BURST_MESSAGES),
+        Check.intValue(j, "maxPeersPerRoom", DEFAULT_MAX_PEERS_PER_ROOM),
+        Check.intValue(j, "maxRoomsPerNode", DEFAULT_MAX_ROOMS_PER_NODE),
+        Check.intValue(j, "maxSocketsPerNode", DEFAULT_MAX_SOCKETS_PER_NODE),
+        Check.longValue(j, "joinTimeoutMs", DEFAULT_JOIN_TIMEOUT_MS),
+        Check.longValue(j, "heartbeatMs", DEFAULT_HEARTBEAT_MS),
+        Check.longValue(j, "idleTimeoutMs", DEFAULT_IDLE_TIMEOUT_MS),
+        Check.longValue(j, "resumeGraceMs", DEFAULT_RESUME_GRACE_MS),
+        Check.intValue(j, "resumeBufferMessages", DEFAULT_RESUME_BUFFER_MESSAGES),
+        Check.longValue(j, "sendTimeoutMs", DEFAULT_SEND_TIMEOUT_MS));
   }
 
   public JsonObject toJson() {
@@ -135,10 +135,4 @@ public record SignalingConfig(
     return s != null && !s.isBlank();
   }
 
-  private static List<String> strings(JsonArray array) {
-    if (array == null) {
-      return List.of();
-    }
-    return array.stream().map(String::valueOf).toList();
-  }
 }

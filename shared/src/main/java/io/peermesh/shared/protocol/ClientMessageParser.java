@@ -36,24 +36,29 @@ public final class ClientMessageParser {
       throw new ProtocolException(ErrorCode.BAD_JSON, "a message is a JSON object");
     }
     Fields f = new Fields(root);
+    // Errors point at the message: its id when it has a usable one, else its type once that is known.
+    JsonNode rawId = root.get("id");
+    if (rawId != null && rawId.isTextual() && rawId.textValue().length() <= MAX_ID_CHARS) {
+      f.ref = rawId.textValue();
+    }
     String type = f.requiredString("type");
-    f.ref = f.optionalString("id", MAX_ID_CHARS);
     if (f.ref == null) {
       f.ref = type;
     }
+    f.id = f.optionalString("id", MAX_ID_CHARS);
     return switch (type) {
       case "join" -> join(f);
       case "offer" -> {
         f.only("type", "id", "to", "sdp");
-        yield new ClientMessage.Offer(f.id(), f.requiredString("to"), f.requiredString("sdp"));
+        yield new ClientMessage.Offer(f.id(), f.requiredPeer("to"), f.requiredString("sdp"));
       }
       case "answer" -> {
         f.only("type", "id", "to", "sdp");
-        yield new ClientMessage.Answer(f.id(), f.requiredString("to"), f.requiredString("sdp"));
+        yield new ClientMessage.Answer(f.id(), f.requiredPeer("to"), f.requiredString("sdp"));
       }
       case "candidate" -> {
         f.only("type", "id", "to", "candidate", "sdpMid", "sdpMLineIndex");
-        yield new ClientMessage.Candidate(f.id(), f.requiredString("to"), f.optionalString("candidate", -1),
+        yield new ClientMessage.Candidate(f.id(), f.requiredPeer("to"), f.optionalString("candidate", -1),
             f.optionalString("sdpMid", -1), f.optionalInt("sdpMLineIndex"));
       }
       case "leave" -> {
@@ -71,7 +76,7 @@ public final class ClientMessageParser {
       }
       case "relay" -> {
         f.only("type", "id", "to", "channel", "data");
-        yield new ClientMessage.Relay(f.id(), f.requiredString("to"), f.requiredString("channel"),
+        yield new ClientMessage.Relay(f.id(), f.requiredPeer("to"), f.requiredString("channel"),
             f.requiredString("data"));
       }
       default -> throw new ProtocolException(ErrorCode.UNKNOWN_TYPE, "unknown message type '" + type + "'",
@@ -103,14 +108,14 @@ public final class ClientMessageParser {
   private static final class Fields {
     private final JsonNode node;
     private String ref;
+    private String id;
 
     Fields(JsonNode node) {
       this.node = node;
     }
 
     String id() {
-      JsonNode id = node.get("id");
-      return id == null ? null : id.asText();
+      return id;
     }
 
     void only(String... allowed) throws ProtocolException {
@@ -122,6 +127,16 @@ public final class ClientMessageParser {
               ref);
         }
       }
+    }
+
+    /** A peer id field: required and following the peer-id rule. */
+    String requiredPeer(String name) throws ProtocolException {
+      String value = requiredString(name);
+      if (!RoomNames.isValid(value)) {
+        throw new ProtocolException(ErrorCode.WRONG_TYPE, "field '" + name + "' must be a peer id: " + RoomNames.RULE,
+            name, ref);
+      }
+      return value;
     }
 
     String requiredString(String name) throws ProtocolException {

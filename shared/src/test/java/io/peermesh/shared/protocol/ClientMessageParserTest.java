@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -303,7 +302,6 @@ class ClientMessageParserTest {
   }
 
   @Test
-  @Disabled("BUG: Fields.id() uses JsonNode.asText(), so \"id\":null parses as the string \"null\"")
   void nullIdParsesAsAbsentId() throws Exception {
     assertNull(parse("{\"type\":\"leave\",\"id\":null}").id());
   }
@@ -429,5 +427,18 @@ class ClientMessageParserTest {
   @Test
   void versionConstantIsOne() {
     assertEquals(1, ClientMessageParser.VERSION);
+  }
+
+  @Test
+  void rejectsAnAddresseeThatIsNotAPeerId() {
+    assertRejected("{\"type\":\"offer\",\"to\":\"\",\"sdp\":\"x\"}", ErrorCode.WRONG_TYPE, "to", "offer");
+    assertRejected("{\"type\":\"relay\",\"to\":\"a b\",\"channel\":\"c\",\"data\":\"d\"}",
+        ErrorCode.WRONG_TYPE, "to", "relay");
+  }
+
+  @Test
+  void errorsBeforeTheTypeIsKnownStillEchoAUsableId() {
+    assertRejected("{\"id\":\"abc\"}", ErrorCode.MISSING_FIELD, "type", "abc");
+    assertRejected("{\"id\":\"abc\",\"type\":5}", ErrorCode.WRONG_TYPE, "type", "abc");
   }
 }
