@@ -51,7 +51,14 @@ final class TokenVerifier {
     if (token == null || token.isBlank()) {
       return Future.failedFuture(new ProtocolException(ErrorCode.AUTH_FAILED, "a token is required", "token", null));
     }
-    return auth.authenticate(new TokenCredentials(token))
+    Future<io.vertx.ext.auth.User> user;
+    try {
+      user = auth.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // vertx-auth-jwt throws instead of failing for some malformed claims (a non-numeric exp).
+      user = Future.failedFuture(e);
+    }
+    return user
         .recover(e -> Future.failedFuture(
             new ProtocolException(ErrorCode.AUTH_FAILED, "invalid token: " + e.getMessage(), "token", null)))
         .compose(user -> check(claims(user), room));
