@@ -51,14 +51,14 @@ final class TokenVerifier {
     if (token == null || token.isBlank()) {
       return Future.failedFuture(new ProtocolException(ErrorCode.AUTH_FAILED, "a token is required", "token", null));
     }
-    Future<io.vertx.ext.auth.User> user;
+    Future<io.vertx.ext.auth.User> authenticated;
     try {
-      user = auth.authenticate(new TokenCredentials(token));
+      authenticated = auth.authenticate(new TokenCredentials(token));
     } catch (RuntimeException e) {
       // vertx-auth-jwt throws instead of failing for some malformed claims (a non-numeric exp).
-      user = Future.failedFuture(e);
+      authenticated = Future.failedFuture(e);
     }
-    return user
+    return authenticated
         .recover(e -> Future.failedFuture(
             new ProtocolException(ErrorCode.AUTH_FAILED, "invalid token: " + e.getMessage(), "token", null)))
         .compose(user -> check(claims(user), room));
