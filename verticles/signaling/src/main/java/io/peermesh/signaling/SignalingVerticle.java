@@ -152,6 +152,10 @@ public final class SignalingVerticle extends VerticleBase {
       hub.handle(socket, ClientMessageParser.parse(text));
     } catch (ProtocolException e) {
       reject(socket, e);
+    } catch (RuntimeException e) {
+      // A bug must cost one message, not the verticle: the client hears "internal" and may retry.
+      LOG.log(java.util.logging.Level.WARNING, "failed to handle a client message", e);
+      reject(socket, new ProtocolException(ErrorCode.INTERNAL, "the server failed; the message had no effect"));
     }
   }
 
