@@ -1,0 +1,116 @@
+package io.peermesh.shared.channel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SequencedChannelTest {
+
+  private static byte[] b(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void framesRoundTripAndMalformedFramesAreRejected() throws Exception {
+    Frames.Data data = new Frames.Data(7, b("hello"));
+    Frames.Data parsed = (Frames.Data) Frames.parse(data.encode());
+    assertEquals(7, parsed.seq());
+    assertArrayEquals(b("hello"), parsed.payload());
+    assertEquals(new Frames.Ack(9), Frames.parse(new Frames.Ack(9).encode()));
+    assertThrows(Frames.FrameException.class, () -> Frames.parse(ByteBuffer.wrap(new byte[3])));
+    assertThrows(Frames.FrameException.class, () -> Frames.parse(ByteBuffer.allocate(9).put((byte) 7).flip()));
+    assertThrows(Frames.FrameException.class, () -> Frames.parse(new Frames.Data(0, b("x")).encode()));
+    assertThrows(Frames.FrameException.class,
+        () -> Frames.parse(ByteBuffer.allocate(9).put(Frames.ACK).putLong(-1).flip()));
+    assertThrows(Frames.FrameException.class,
+        () -> Frames.parse(ByteBuffer.allocate(10).put(Frames.ACK).putLong(1).put((byte) 0).flip()));
+  }
+
+  @Test
+  void senderKeepsUnackedMessagesInOrderUntilAcked() throws Exception {
+    ReliableSender sender = new ReliableSender(10, 1000);
+    for (int i = 1; i <= 5; i++) {
+      assertEquals(i, sender.enqueue(b("m" + i)).seq());
+    }
+    sender.onAck(3);
+    assertEquals(List.of(4L, 5L), sender.unacked().stream().map(Frames.Data::seq).toList());
+    assertEquals(4, sender.unackedBytes());
+    sender.onAck(2);
+    assertEquals(2, sender.unackedCount());
+    sender.onAck(99);
+    assertEquals(0, sender.unackedCount());
+    assertEquals(6, sender.nextSeq());
+  }
+
+  @Test
+  void aFullResendBufferRefusesInsteadOfDropping() throws Exception {
+    ReliableSender byCount = new ReliableSender(2, 1000);
+    byCount.enqueue(b("a"));
+    byCount.enqueue(b("b"));
+    assertThrows(ReliableSender.ResendBufferFullException.class, () -> byCount.enqueue(b("c")));
+    assertEquals(3, byCount.nextSeq(), "a refused message takes no sequence number");
+    ReliableSender byBytes = new ReliableSender(100, 4);
+    byBytes.enqueue(b("abc"));
+    assertThrows(ReliableSender.ResendBufferFullException.class, () -> byBytes.enqueue(b("de")));
+    assertThrows(IllegalArgumentException.class, () -> new ReliableSender(0, 1));
+  }
+
+  @Test
+  void receiverDeliversExactlyOnceInOrderAcrossResendsAndReordering() throws Exception {
+    ReliableSender sender = new ReliableSender(100, 10_000);
+    ReliableReceiver receiver = new ReliableReceiver(16);
+    List<String> got = new ArrayList<>();
+    List<Frames.Data> sent = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      sent.add(sender.enqueue(b("m" + i)));
+    }
+    // 1 and 2 arrive, 3 is lost, 4 arrives early, then everything unacked is resent after a recovery.
+    for (Frames.Data f : List.of(sent.get(0), sent.get(1), sent.get(3))) {
+      receiver.onData(f).forEach(p -> got.add(new String(p, StandardCharsets.UTF_8)));
+    }
+    assertEquals(1, receiver.waiting());
+    sender.onAck(receiver.deliveredUpTo());
+    for (Frames.Data f : sender.unacked()) {
+      receiver.onData(f).forEach(p -> got.add(new String(p, StandardCharsets.UTF_8)));
+    }
+    assertEquals(List.of("m1", "m2", "m3", "m4", "m5", "m6"), got);
+    assertEquals(6, receiver.deliveredUpTo());
+    assertEquals(1, receiver.duplicatesDropped());
+    assertTrue(receiver.onData(sent.get(0)).isEmpty());
+    assertFalse(receiver.waiting() > 0);
+  }
+
+  @Test
+  void aReorderBufferOverflowIsAnExplicitError() throws Exception {
+    ReliableReceiver receiver = new ReliableReceiver(2);
+    receiver.onData(new Frames.Data(3, b("c")));
+    receiver.onData(new Frames.Data(4, b("d")));
+    assertThrows(ReliableReceiver.ReorderOverflowException.class, () -> receiver.onData(new Frames.Data(5, b("e"))));
+    assertThrows(IllegalArgumentException.class, () -> new ReliableReceiver(0));
+  }
+
+  @Test
+  void channelSpecsMatchTheProtocolTable() {
+    assertEquals(ChannelSpec.CODE_SYNC, ChannelSpec.byLabel("code-sync").orElseThrow());
+    assertEquals(ChannelSpec.FILES, ChannelSpec.byId(4).orElseThrow());
+    assertTrue(ChannelSpec.byLabel("nope").isEmpty());
+    assertTrue(ChannelSpec.byId(9).isEmpty());
+    assertFalse(ChannelSpec.CURSOR_POS.reliable());
+    assertFalse(ChannelSpec.CURSOR_POS.ordered());
+    assertEquals(0, ChannelSpec.CURSOR_POS.maxRetransmits());
+    assertTrue(ChannelSpec.AI_STREAM.sequenced() && ChannelSpec.CODE_SYNC.sequenced());
+    assertFalse(ChannelSpec.PRESENCE.sequenced());
+    assertEquals(Priority.LOW, ChannelSpec.FILES.priority());
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      assertEquals(spec.ordinal(), spec.id());
+    }
+  }
+}
