@@ -19,23 +19,26 @@ public sealed interface ClientMessage {
     }
   }
 
-  /** An SDP offer for peer {@code to}. */
-  record Offer(String id, String to, String sdp) implements ClientMessage {
+  /**
+   * An SDP offer for peer {@code to}. {@code connection}: optional generation of the peer connection it
+   * belongs to; a higher generation replaces the current connection, a lower one is stale.
+   */
+  record Offer(String id, String to, String sdp, Integer connection) implements ClientMessage {
     public String type() {
       return "offer";
     }
   }
 
   /** An SDP answer for peer {@code to}. */
-  record Answer(String id, String to, String sdp) implements ClientMessage {
+  record Answer(String id, String to, String sdp, Integer connection) implements ClientMessage {
     public String type() {
       return "answer";
     }
   }
 
   /** One trickled ICE candidate for {@code to}, or end-of-candidates when {@code candidate} is null. */
-  record Candidate(String id, String to, String candidate, String sdpMid, Integer sdpMLineIndex)
-      implements ClientMessage {
+  record Candidate(String id, String to, String candidate, String sdpMid, Integer sdpMLineIndex,
+      Integer connection) implements ClientMessage {
     public String type() {
       return "candidate";
     }

@@ -49,17 +49,19 @@ public final class ClientMessageParser {
     return switch (type) {
       case "join" -> join(f);
       case "offer" -> {
-        f.only("type", "id", "to", "sdp");
-        yield new ClientMessage.Offer(f.id(), f.requiredPeer("to"), f.requiredString("sdp"));
+        f.only("type", "id", "to", "sdp", "connection");
+        yield new ClientMessage.Offer(f.id(), f.requiredPeer("to"), f.requiredString("sdp"),
+            f.optionalInt("connection"));
       }
       case "answer" -> {
-        f.only("type", "id", "to", "sdp");
-        yield new ClientMessage.Answer(f.id(), f.requiredPeer("to"), f.requiredString("sdp"));
+        f.only("type", "id", "to", "sdp", "connection");
+        yield new ClientMessage.Answer(f.id(), f.requiredPeer("to"), f.requiredString("sdp"),
+            f.optionalInt("connection"));
       }
       case "candidate" -> {
-        f.only("type", "id", "to", "candidate", "sdpMid", "sdpMLineIndex");
+        f.only("type", "id", "to", "candidate", "sdpMid", "sdpMLineIndex", "connection");
         yield new ClientMessage.Candidate(f.id(), f.requiredPeer("to"), f.optionalString("candidate", -1),
-            f.optionalString("sdpMid", -1), f.optionalInt("sdpMLineIndex"));
+            f.optionalString("sdpMid", -1), f.optionalInt("sdpMLineIndex"), f.optionalInt("connection"));
       }
       case "leave" -> {
         f.only("type", "id");

@@ -49,7 +49,7 @@ public sealed interface ServerMessage {
   }
 
   @JsonPropertyOrder({"type"})
-  record Offer(String from, String sdp) implements ServerMessage {
+  record Offer(String from, String sdp, Integer connection) implements ServerMessage {
     @JsonProperty("type")
     public String type() {
       return "offer";
@@ -57,7 +57,7 @@ public sealed interface ServerMessage {
   }
 
   @JsonPropertyOrder({"type"})
-  record Answer(String from, String sdp) implements ServerMessage {
+  record Answer(String from, String sdp, Integer connection) implements ServerMessage {
     @JsonProperty("type")
     public String type() {
       return "answer";
@@ -66,7 +66,8 @@ public sealed interface ServerMessage {
 
   /** A trickled candidate; {@code candidate} null means end-of-candidates. */
   @JsonPropertyOrder({"type"})
-  record Candidate(String from, String candidate, String sdpMid, Integer sdpMLineIndex) implements ServerMessage {
+  record Candidate(String from, String candidate, String sdpMid, Integer sdpMLineIndex, Integer connection)
+      implements ServerMessage {
     @JsonProperty("type")
     public String type() {
       return "candidate";

@@ -338,14 +338,14 @@ class ClientMessageParserTest {
   @Test
   void parsesOffer() throws Exception {
     ClientMessage m = parse("{\"type\":\"offer\",\"id\":\"o\",\"to\":\"bob\",\"sdp\":\"v=0\\r\\n\"}");
-    assertEquals(new ClientMessage.Offer("o", "bob", "v=0\r\n"), m);
+    assertEquals(new ClientMessage.Offer("o", "bob", "v=0\r\n", null), m);
     assertEquals("offer", m.type());
   }
 
   @Test
   void parsesAnswer() throws Exception {
     ClientMessage m = parse("{\"to\":\"alice\",\"sdp\":\"v=0\",\"type\":\"answer\"}");
-    assertEquals(new ClientMessage.Answer(null, "alice", "v=0"), m);
+    assertEquals(new ClientMessage.Answer(null, "alice", "v=0", null), m);
     assertEquals("answer", m.type());
   }
 
@@ -353,7 +353,7 @@ class ClientMessageParserTest {
   void parsesCandidateWithAllFields() throws Exception {
     ClientMessage m = parse("{\"type\":\"candidate\",\"id\":\"c1\",\"to\":\"bob\",\"candidate\":\"candidate:1 1 udp\","
         + "\"sdpMid\":\"0\",\"sdpMLineIndex\":0}");
-    assertEquals(new ClientMessage.Candidate("c1", "bob", "candidate:1 1 udp", "0", 0), m);
+    assertEquals(new ClientMessage.Candidate("c1", "bob", "candidate:1 1 udp", "0", 0, null), m);
     assertEquals("candidate", m.type());
   }
 
@@ -361,13 +361,13 @@ class ClientMessageParserTest {
   void parsesCandidateWithNullCandidateAsEndOfCandidates() throws Exception {
     ClientMessage.Candidate c = (ClientMessage.Candidate) parse(
         "{\"type\":\"candidate\",\"to\":\"bob\",\"candidate\":null}");
-    assertEquals(new ClientMessage.Candidate(null, "bob", null, null, null), c);
+    assertEquals(new ClientMessage.Candidate(null, "bob", null, null, null, null), c);
     assertNull(c.candidate());
   }
 
   @Test
   void parsesCandidateWithoutCandidateAsEndOfCandidates() throws Exception {
-    assertEquals(new ClientMessage.Candidate(null, "bob", null, null, null),
+    assertEquals(new ClientMessage.Candidate(null, "bob", null, null, null, null),
         parse("{\"type\":\"candidate\",\"to\":\"bob\"}"));
   }
 
@@ -427,6 +427,14 @@ class ClientMessageParserTest {
   @Test
   void versionConstantIsOne() {
     assertEquals(1, ClientMessageParser.VERSION);
+  }
+
+  @Test
+  void offersAnswersAndCandidatesMayNameTheirConnectionGeneration() throws Exception {
+    assertEquals(new ClientMessage.Offer(null, "bob", "v=0", 3),
+        parse("{\"type\":\"offer\",\"to\":\"bob\",\"sdp\":\"v=0\",\"connection\":3}"));
+    assertRejected("{\"type\":\"answer\",\"to\":\"bob\",\"sdp\":\"v=0\",\"connection\":\"3\"}",
+        ErrorCode.WRONG_TYPE, "connection", "answer");
   }
 
   @Test

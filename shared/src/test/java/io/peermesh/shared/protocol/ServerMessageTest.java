@@ -33,10 +33,10 @@ class ServerMessageTest {
             "resume-token", 5_000L, 15_000L, true)),
         Arguments.of("peer-joined", new ServerMessage.PeerJoined("room", "bob")),
         Arguments.of("peer-left", new ServerMessage.PeerLeft("room", "bob", "timeout")),
-        Arguments.of("offer", new ServerMessage.Offer("alice", "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n")),
-        Arguments.of("answer", new ServerMessage.Answer("bob", "v=0\r\n")),
+        Arguments.of("offer", new ServerMessage.Offer("alice", "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n", 2)),
+        Arguments.of("answer", new ServerMessage.Answer("bob", "v=0\r\n", null)),
         Arguments.of("candidate", new ServerMessage.Candidate("alice", "candidate:1 1 udp 2122 1.2.3.4 5 typ host",
-            "0", 0)),
+            "0", 0, 1)),
         Arguments.of("pong", new ServerMessage.Pong("p1", 1_700_000_000_000L, 1_700_000_000_005L)),
         Arguments.of("state", new ServerMessage.State("alice", "connected", "connecting", "ice", 2)),
         Arguments.of("relay", new ServerMessage.Relay("alice", "chat", "aGVsbG8=")),
@@ -49,7 +49,7 @@ class ServerMessageTest {
         Arguments.of("joined", new ServerMessage.Joined(null, 1, "room", "alice", List.of(), List.of(), null, 5_000L,
             15_000L, false), Set.of("ref", "resumeToken")),
         Arguments.of("peer-left", new ServerMessage.PeerLeft("room", "bob", null), Set.of("reason")),
-        Arguments.of("candidate", new ServerMessage.Candidate("alice", null, null, null),
+        Arguments.of("candidate", new ServerMessage.Candidate("alice", null, null, null, null),
             Set.of("candidate", "sdpMid", "sdpMLineIndex")),
         Arguments.of("pong", new ServerMessage.Pong(null, null, 42L), Set.of("ref", "ts")),
         Arguments.of("state", new ServerMessage.State("alice", "failed", null, null, null),
@@ -151,7 +151,7 @@ class ServerMessageTest {
   @Test
   void readIgnoresTypeEvenIfItDiffers() {
     // type is write-only: a Java client binds by the record class it asks for.
-    assertEquals(new ServerMessage.Offer("a", "s"),
+    assertEquals(new ServerMessage.Offer("a", "s", null),
         Json.read("{\"type\":\"answer\",\"from\":\"a\",\"sdp\":\"s\"}", ServerMessage.Offer.class));
   }
 

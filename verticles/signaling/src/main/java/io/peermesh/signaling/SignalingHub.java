@@ -91,12 +91,13 @@ final class SignalingHub {
       return;
     }
     if (message instanceof ClientMessage.Offer m) {
-      deliver(socket, session, m.to(), new ServerMessage.Offer(session.peer, m.sdp()), ref);
+      deliver(socket, session, m.to(), new ServerMessage.Offer(session.peer, m.sdp(), m.connection()), ref);
     } else if (message instanceof ClientMessage.Answer m) {
-      deliver(socket, session, m.to(), new ServerMessage.Answer(session.peer, m.sdp()), ref);
+      deliver(socket, session, m.to(), new ServerMessage.Answer(session.peer, m.sdp(), m.connection()), ref);
     } else if (message instanceof ClientMessage.Candidate m) {
       deliver(socket, session, m.to(),
-          new ServerMessage.Candidate(session.peer, m.candidate(), m.sdpMid(), m.sdpMLineIndex()), ref);
+          new ServerMessage.Candidate(session.peer, m.candidate(), m.sdpMid(), m.sdpMLineIndex(),
+              m.connection()), ref);
     } else if (message instanceof ClientMessage.Relay m) {
       deliver(socket, session, m.to(), new ServerMessage.Relay(session.peer, m.channel(), m.data()), ref);
     } else if (message instanceof ClientMessage.State m) {
