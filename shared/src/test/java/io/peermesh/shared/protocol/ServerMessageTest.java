@@ -34,7 +34,7 @@ class ServerMessageTest {
         Arguments.of("peer-joined", new ServerMessage.PeerJoined("room", "bob")),
         Arguments.of("peer-left", new ServerMessage.PeerLeft("room", "bob", "timeout")),
         Arguments.of("offer", new ServerMessage.Offer("alice", "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n", 2)),
-        Arguments.of("answer", new ServerMessage.Answer("bob", "v=0\r\n", null)),
+        Arguments.of("answer", new ServerMessage.Answer("bob", "v=0\r\n", 2)),
         Arguments.of("candidate", new ServerMessage.Candidate("alice", "candidate:1 1 udp 2122 1.2.3.4 5 typ host",
             "0", 0, 1)),
         Arguments.of("pong", new ServerMessage.Pong("p1", 1_700_000_000_000L, 1_700_000_000_005L)),
