@@ -1,0 +1,333 @@
+package io.peermesh.supervisor.rtc;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.PortAllocatorConfig;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceServer;
+import dev.onvoid.webrtc.RTCIceTransportPolicy;
+import dev.onvoid.webrtc.RTCOfferOptions;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCPriorityType;
+import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.channel.Priority;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One webrtc-java peer connection with the five negotiated channels. Every native callback is caught whole
+ * (an escaping exception aborts the JVM), copies what it needs (message buffers point at native memory) and
+ * hops onto the owner's Vert.x context, so the listener runs there and the factory's one signaling thread is
+ * never blocked. Remote candidates wait until the remote description is set.
+ */
+public final class PeerLink {
+  private static final Logger LOG = Logger.getLogger(PeerLink.class.getName());
+
+  /** Called on the owner's context. */
+  public interface Listener {
+    /** A local candidate to signal; {@code null} means end-of-candidates. */
+    void onLocalCandidate(RTCIceCandidate candidate);
+
+    void onConnectionState(RTCPeerConnectionState state);
+
+    void onChannelOpen(ChannelSpec channel);
+
+    void onChannelClosed(ChannelSpec channel);
+
+    /** {@code data} is a private copy. */
+    void onMessage(ChannelSpec channel, byte[] data);
+  }
+
+  /** Where the connection may go. */
+  public record Options(List<RTCIceServer> iceServers, boolean relayOnly, boolean tcpCandidates) {}
+
+  private final Context context;
+  private final Listener listener;
+  private final RTCPeerConnection connection;
+  private final Map<ChannelSpec, RTCDataChannel> channels = new EnumMap<>(ChannelSpec.class);
+  private final List<RTCIceCandidate> pendingRemote = new ArrayList<>();
+  private boolean remoteDescriptionSet;
+  private boolean closed;
+
+  public PeerLink(FactoryPool.Slot slot, Options options, Context context, Listener listener) {
+    this.context = context;
+    this.listener = listener;
+    RTCConfiguration config = new RTCConfiguration();
+    config.iceServers = new ArrayList<>(options.iceServers());
+    config.iceTransportPolicy = options.relayOnly() ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
+    // TCP candidates with a shared factory re-gather without end (27-100+ fds each); off unless wanted.
+    config.portAllocatorConfig = new PortAllocatorConfig().setDisableTcp(!options.tcpCandidates());
+    this.connection = slot.factory().createPeerConnection(config, new Observer());
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      RTCDataChannelInit init = new RTCDataChannelInit();
+      init.negotiated = true;
+      init.id = spec.id();
+      init.ordered = spec.ordered();
+      init.maxRetransmits = spec.maxRetransmits();
+      init.priority = priority(spec.priority());
+      RTCDataChannel channel = connection.createDataChannel(spec.label(), init);
+      channel.registerObserver(new ChannelObserver(spec, channel));
+      channels.put(spec, channel);
+    }
+  }
+
+  static RTCPriorityType priority(Priority priority) {
+    return switch (priority) {
+      case CRITICAL -> RTCPriorityType.HIGH;
+      case HIGH -> RTCPriorityType.MEDIUM;
+      case NORMAL -> RTCPriorityType.LOW;
+      case LOW -> RTCPriorityType.VERY_LOW;
+    };
+  }
+
+  /** Creates an offer (with new ICE credentials when {@code iceRestart}) and sets it as local description. */
+  public Future<String> createOffer(boolean iceRestart) {
+    RTCOfferOptions options = new RTCOfferOptions();
+    options.iceRestart = iceRestart;
+    Promise<RTCSessionDescription> created = Promise.promise();
+    connection.createOffer(options, new CreateObserver(created));
+    return created.future().compose(this::setLocal);
+  }
+
+  /** Sets the remote offer, creates the answer and sets it locally; returns the answer's SDP. */
+  public Future<String> acceptOffer(String sdp) {
+    return setRemote(new RTCSessionDescription(RTCSdpType.OFFER, sdp)).compose(v -> {
+      Promise<RTCSessionDescription> created = Promise.promise();
+      connection.createAnswer(new RTCAnswerOptions(), new CreateObserver(created));
+      return created.future().compose(this::setLocal);
+    });
+  }
+
+  public Future<Void> acceptAnswer(String sdp) {
+    return setRemote(new RTCSessionDescription(RTCSdpType.ANSWER, sdp));
+  }
+
+  public void addRemoteCandidate(RTCIceCandidate candidate) {
+    if (closed) {
+      return;
+    }
+    if (remoteDescriptionSet) {
+      connection.addIceCandidate(candidate);
+    } else {
+      pendingRemote.add(candidate);
+    }
+  }
+
+  /** Sends one message; false when the channel is not open or the link is closed. */
+  public boolean send(ChannelSpec spec, ByteBuffer data) {
+    RTCDataChannel channel = channels.get(spec);
+    if (closed || channel.getState() != RTCDataChannelState.OPEN) {
+      return false;
+    }
+    try {
+      channel.send(new RTCDataChannelBuffer(data, true));
+      return true;
+    } catch (Exception e) {
+      LOG.log(Level.FINE, "send on " + spec.label() + " failed", e);
+      return false;
+    }
+  }
+
+  /** Bytes queued in the channel; polled, because onBufferedAmountChange never fires in 0.14.0. */
+  public long bufferedAmount(ChannelSpec spec) {
+    return closed ? 0 : channels.get(spec).getBufferedAmount();
+  }
+
+  public boolean isOpen(ChannelSpec spec) {
+    return !closed && channels.get(spec).getState() == RTCDataChannelState.OPEN;
+  }
+
+  public RTCPeerConnectionState state() {
+    return closed ? RTCPeerConnectionState.CLOSED : connection.getConnectionState();
+  }
+
+  public RTCPeerConnection connection() {
+    return connection;
+  }
+
+  /** Closes channels and connection once (closing twice throws in 0.14.0). */
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (RTCDataChannel channel : channels.values()) {
+      try {
+        channel.unregisterObserver();
+        channel.close();
+        channel.dispose();
+      } catch (RuntimeException e) {
+        LOG.log(Level.FINE, "closing a channel failed", e);
+      }
+    }
+    try {
+      connection.close();
+    } catch (RuntimeException e) {
+      LOG.log(Level.FINE, "closing the connection failed", e);
+    }
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  private Future<String> setLocal(RTCSessionDescription description) {
+    Promise<Void> set = Promise.promise();
+    connection.setLocalDescription(description, new SetObserver(set));
+    return set.future().map(v -> description.sdp);
+  }
+
+  private Future<Void> setRemote(RTCSessionDescription description) {
+    Promise<Void> set = Promise.promise();
+    connection.setRemoteDescription(description, new SetObserver(set));
+    return set.future().onSuccess(v -> {
+      remoteDescriptionSet = true;
+      pendingRemote.forEach(connection::addIceCandidate);
+      pendingRemote.clear();
+    });
+  }
+
+  /** Runs {@code action} on the owner's context; nothing thrown escapes into native code. */
+  private void hop(Runnable action) {
+    try {
+      context.runOnContext(v -> {
+        if (!closed) {
+          action.run();
+        }
+      });
+    } catch (Throwable t) {
+      LOG.log(Level.SEVERE, "a webrtc-java callback could not be handed to Vert.x", t);
+    }
+  }
+
+  private final class Observer implements PeerConnectionObserver {
+    @Override
+    public void onIceCandidate(RTCIceCandidate candidate) {
+      hop(() -> listener.onLocalCandidate(candidate));
+    }
+
+    @Override
+    public void onIceGatheringChange(dev.onvoid.webrtc.RTCIceGatheringState state) {
+      if (state == dev.onvoid.webrtc.RTCIceGatheringState.COMPLETE) {
+        hop(() -> listener.onLocalCandidate(null));
+      }
+    }
+
+    @Override
+    public void onConnectionChange(RTCPeerConnectionState state) {
+      hop(() -> listener.onConnectionState(state));
+    }
+  }
+
+  private final class ChannelObserver implements RTCDataChannelObserver {
+    private final ChannelSpec spec;
+    private final RTCDataChannel channel;
+
+    ChannelObserver(ChannelSpec spec, RTCDataChannel channel) {
+      this.spec = spec;
+      this.channel = channel;
+    }
+
+    @Override
+    public void onBufferedAmountChange(long previous) {
+      // Never called in webrtc-java 0.14.0; senders poll bufferedAmount instead.
+    }
+
+    @Override
+    public void onStateChange() {
+      try {
+        RTCDataChannelState state = channel.getState();
+        if (state == RTCDataChannelState.OPEN) {
+          hop(() -> listener.onChannelOpen(spec));
+        } else if (state == RTCDataChannelState.CLOSED) {
+          hop(() -> listener.onChannelClosed(spec));
+        }
+      } catch (Throwable t) {
+        LOG.log(Level.WARNING, "channel state callback failed", t);
+      }
+    }
+
+    @Override
+    public void onMessage(RTCDataChannelBuffer buffer) {
+      try {
+        ByteBuffer source = buffer.data;
+        byte[] copy = new byte[source.remaining()];
+        source.get(copy);
+        hop(() -> listener.onMessage(spec, copy));
+      } catch (Throwable t) {
+        LOG.log(Level.WARNING, "message callback failed", t);
+      }
+    }
+  }
+
+  private final class CreateObserver implements CreateSessionDescriptionObserver {
+    private final Promise<RTCSessionDescription> promise;
+
+    CreateObserver(Promise<RTCSessionDescription> promise) {
+      this.promise = promise;
+    }
+
+    @Override
+    public void onSuccess(RTCSessionDescription description) {
+      try {
+        context.runOnContext(v -> promise.tryComplete(description));
+      } catch (Throwable t) {
+        LOG.log(Level.SEVERE, "description callback failed", t);
+      }
+    }
+
+    @Override
+    public void onFailure(String error) {
+      try {
+        context.runOnContext(v -> promise.tryFail(error));
+      } catch (Throwable t) {
+        LOG.log(Level.SEVERE, "description callback failed", t);
+      }
+    }
+  }
+
+  private final class SetObserver implements SetSessionDescriptionObserver {
+    private final Promise<Void> promise;
+
+    SetObserver(Promise<Void> promise) {
+      this.promise = promise;
+    }
+
+    @Override
+    public void onSuccess() {
+      try {
+        context.runOnContext(v -> promise.tryComplete());
+      } catch (Throwable t) {
+        LOG.log(Level.SEVERE, "description callback failed", t);
+      }
+    }
+
+    @Override
+    public void onFailure(String error) {
+      try {
+        context.runOnContext(v -> promise.tryFail(error));
+      } catch (Throwable t) {
+        LOG.log(Level.SEVERE, "description callback failed", t);
+      }
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.peermesh.supervisor.rtc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.NetworkNamespace;
+import io.vertx.core.Context;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Two real webrtc-java peers in one JVM, SDP exchanged in memory: the layer under the supervisor. */
+class PeerLinkTest {
+  private static Vertx vertx;
+  private static FactoryPool pool;
+
+  @BeforeAll
+  static void start() {
+    NetworkNamespace.requireInCi();
+    NetworkNamespace.assume();
+    vertx = Vertx.vertx();
+    pool = new FactoryPool(new FactoryPool.Limits(1, 100, 1_000, 100));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (vertx != null) {
+      Await.result(vertx.close());
+    }
+  }
+
+  /** Records what one side saw. */
+  static final class Side implements PeerLink.Listener {
+    final Set<ChannelSpec> open = ConcurrentHashMap.newKeySet();
+    final CompletableFuture<Void> allOpen = new CompletableFuture<>();
+    final ConcurrentHashMap<ChannelSpec, CompletableFuture<byte[]>> firstMessage = new ConcurrentHashMap<>();
+    PeerLink link;
+    PeerLink other;
+
+    @Override
+    public void onLocalCandidate(RTCIceCandidate candidate) {
+      if (candidate != null) {
+        other.addRemoteCandidate(candidate);
+      }
+    }
+
+    @Override
+    public void onConnectionState(RTCPeerConnectionState state) {}
+
+    @Override
+    public void onChannelOpen(ChannelSpec channel) {
+      open.add(channel);
+      if (open.size() == ChannelSpec.values().length) {
+        allOpen.complete(null);
+      }
+    }
+
+    @Override
+    public void onChannelClosed(ChannelSpec channel) {}
+
+    @Override
+    public void onMessage(ChannelSpec channel, byte[] data) {
+      firstMessage.computeIfAbsent(channel, c -> new CompletableFuture<>()).complete(data);
+    }
+  }
+
+  @Test
+  void twoLinksOpenAllFiveChannelsWithTheirReliabilityAndPassMessagesBothWays() throws Exception {
+    Context context = vertx.getOrCreateContext();
+    Side a = new Side();
+    Side b = new Side();
+    FactoryPool.Slot slotA = pool.acquire();
+    FactoryPool.Slot slotB = pool.acquire();
+    PeerLink.Options options = new PeerLink.Options(List.of(), false, false);
+    Promise<Void> negotiated = Promise.promise();
+    context.runOnContext(v -> {
+      a.link = new PeerLink(slotA, options, context, a);
+      b.link = new PeerLink(slotB, options, context, b);
+      a.other = b.link;
+      b.other = a.link;
+      a.link.createOffer(false)
+          .compose(b.link::acceptOffer)
+          .compose(a.link::acceptAnswer)
+          .onComplete(negotiated);
+    });
+    Await.result(negotiated.future());
+    a.allOpen.get(20, TimeUnit.SECONDS);
+    b.allOpen.get(20, TimeUnit.SECONDS);
+    assertEquals(EnumSet.allOf(ChannelSpec.class), a.open);
+
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      byte[] ping = ("to-b-" + spec.label()).getBytes(StandardCharsets.UTF_8);
+      byte[] pong = ("to-a-" + spec.label()).getBytes(StandardCharsets.UTF_8);
+      CompletableFuture<Boolean> sent = new CompletableFuture<>();
+      context.runOnContext(v -> sent.complete(a.link.send(spec, ByteBuffer.wrap(ping))
+          && b.link.send(spec, ByteBuffer.wrap(pong))));
+      assertTrue(sent.get(5, TimeUnit.SECONDS));
+      assertArrayEquals(ping, b.firstMessage.computeIfAbsent(spec, c -> new CompletableFuture<>())
+          .get(10, TimeUnit.SECONDS));
+      assertArrayEquals(pong, a.firstMessage.computeIfAbsent(spec, c -> new CompletableFuture<>())
+          .get(10, TimeUnit.SECONDS));
+    }
+    CompletableFuture<String> reliability = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      String state = a.link.state().name();
+      a.link.close();
+      b.link.close();
+      a.link.close();
+      pool.release(slotA);
+      pool.release(slotB);
+      reliability.complete(state);
+    });
+    assertEquals(RTCPeerConnectionState.CONNECTED.name(), reliability.get(5, TimeUnit.SECONDS));
+    assertEquals(0, pool.active());
+  }
+}
