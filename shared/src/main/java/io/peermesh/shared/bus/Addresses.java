@@ -38,6 +38,43 @@ public final class Addresses {
     }
   }
 
+  /** Supervisors: one per server-side peer connection. */
+  public static final class Supervisor {
+    private Supervisor() {}
+
+    /**
+     * request, clustered: {@link BusMessages.SupervisorRequest}; any node with the supervisor role may take it.
+     * Reply: {@link BusMessages.SupervisorStarted}, or a failure with code 503 when the node is at capacity.
+     */
+    public static final String START = PREFIX + "supervisor.start";
+
+    /**
+     * publish, clustered: {@link BusMessages.StateChange} after every state change of any supervisor.
+     */
+    public static final String STATE = PREFIX + "supervisor.state";
+
+    /**
+     * request, clustered: {@link BusMessages.OutboundMessage} to send on one connection. Reply:
+     * {@link BusMessages.SendAck}; refused (not queued) when the channel's bounded queue is full.
+     */
+    public static String send(String connection) {
+      return PREFIX + "supervisor." + connection + ".send";
+    }
+
+    /** request, clustered: empty body; closes the connection and undeploys its supervisor. Reply: "closed". */
+    public static String close(String connection) {
+      return PREFIX + "supervisor." + connection + ".close";
+    }
+
+    /**
+     * publish, clustered: {@link BusMessages.InboundMessage}, every message received on {@code channel} by any
+     * supervisor in {@code room}, in order per connection.
+     */
+    public static String inbound(String room, String channel) {
+      return PREFIX + "room." + room + "." + channel;
+    }
+  }
+
   /** The node: cluster facts other verticles read. */
   public static final class Node {
     private Node() {}

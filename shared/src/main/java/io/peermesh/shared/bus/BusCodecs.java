@@ -20,7 +20,13 @@ public final class BusCodecs {
       BusMessages.DeliveryAck.class,
       BusMessages.RoomEvent.class,
       BusMessages.Takeover.class,
-      BusMessages.TakeoverReply.class);
+      BusMessages.TakeoverReply.class,
+      BusMessages.SupervisorRequest.class,
+      BusMessages.SupervisorStarted.class,
+      BusMessages.OutboundMessage.class,
+      BusMessages.SendAck.class,
+      BusMessages.InboundMessage.class,
+      BusMessages.StateChange.class);
 
   private BusCodecs() {}
 

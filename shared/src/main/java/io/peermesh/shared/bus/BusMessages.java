@@ -28,4 +28,61 @@ public final class BusMessages {
   /** The session handed over: messages buffered while the socket was away, in order. */
   public record TakeoverReply(boolean granted, String errorCode, List<String> buffered) {}
 
+
+  /**
+   * Asks for a supervised connection: join {@code room} as {@code peer} through the signaling service at
+   * {@code signalingHost:signalingPort} (with {@code token}, or none in dev mode) and connect to {@code remote}.
+   * {@code reconnect} overrides reconnection settings (keys of ReconnectConfig); may be empty.
+   */
+  public record SupervisorRequest(String room, String peer, String remote, String signalingHost,
+      int signalingPort, String token, java.util.Map<String, Object> reconnect) {}
+
+  /** The supervisor is deployed and has joined the room; {@code node} holds it. */
+  public record SupervisorStarted(String connection, String node) {}
+
+  /** One message for a channel of a supervised connection. */
+  public record OutboundMessage(String channel, byte[] data) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof OutboundMessage m && channel.equals(m.channel) && java.util.Arrays.equals(data, m.data);
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * channel.hashCode() + java.util.Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+      return "OutboundMessage[" + channel + ", " + data.length + " bytes]";
+    }
+  }
+
+  /** Outcome of an {@link OutboundMessage}: accepted (sent or queued) or refused with a code. */
+  public record SendAck(boolean accepted, String code) {}
+
+  /** A message received on a supervised connection. {@code seq} is 0 on channels without sequence numbers. */
+  public record InboundMessage(String room, String connection, String from, String channel, long seq,
+      byte[] data) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof InboundMessage m && room.equals(m.room) && connection.equals(m.connection)
+          && from.equals(m.from) && channel.equals(m.channel) && seq == m.seq && java.util.Arrays.equals(data, m.data);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(room, connection, from, channel, seq) * 31 + java.util.Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+      return "InboundMessage[" + room + ", " + connection + ", " + from + ", " + channel + ", seq " + seq + ", "
+          + data.length + " bytes]";
+    }
+  }
+
+  /** A supervisor changed state. */
+  public record StateChange(String connection, String room, String peer, String remote, String from, String to,
+      String reason, long attempt, String path) {}
 }

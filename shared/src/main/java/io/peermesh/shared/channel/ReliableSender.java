@@ -1,6 +1,6 @@
 package io.peermesh.shared.channel;
 
-import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -11,7 +11,10 @@ import java.util.List;
 public final class ReliableSender {
   private final int maxMessages;
   private final long maxBytes;
-  private final ArrayDeque<Frames.Data> unacked = new ArrayDeque<>();
+  /** Unacknowledged frames in a ring: the one at {@code head} has the lowest sequence number. */
+  private Frames.Data[] ring = new Frames.Data[16];
+  private int head;
+  private int size;
   private long nextSeq = 1;
   private long bytes;
 
@@ -25,29 +28,59 @@ public final class ReliableSender {
 
   /** Numbers {@code payload} and keeps it for resending; the frame to send now. */
   public Frames.Data enqueue(byte[] payload) throws ResendBufferFullException {
-    if (unacked.size() >= maxMessages || bytes + payload.length > maxBytes) {
-      throw new ResendBufferFullException(unacked.size(), bytes);
+    if (size >= maxMessages || bytes + payload.length > maxBytes) {
+      throw new ResendBufferFullException(size, bytes);
+    }
+    if (size == ring.length) {
+      Frames.Data[] bigger = new Frames.Data[ring.length * 2];
+      for (int i = 0; i < size; i++) {
+        bigger[i] = ring[(head + i) % ring.length];
+      }
+      ring = bigger;
+      head = 0;
     }
     Frames.Data frame = new Frames.Data(nextSeq++, payload.clone());
-    unacked.add(frame);
+    ring[(head + size) % ring.length] = frame;
+    size++;
     bytes += payload.length;
     return frame;
   }
 
   /** Forgets every message up to {@code upTo}; acks for unsent sequence numbers are ignored. */
   public void onAck(long upTo) {
-    while (!unacked.isEmpty() && unacked.peekFirst().seq() <= upTo) {
-      bytes -= unacked.pollFirst().payload().length;
+    while (size > 0 && ring[head].seq() <= upTo) {
+      bytes -= ring[head].payload().length;
+      ring[head] = null;
+      head = (head + 1) % ring.length;
+      size--;
     }
   }
 
   /** The messages to send again after a recovery, oldest first. */
   public List<Frames.Data> unacked() {
-    return List.copyOf(unacked);
+    List<Frames.Data> out = new ArrayList<>(size);
+    for (int i = 0; i < size; i++) {
+      out.add(ring[(head + i) % ring.length]);
+    }
+    return out;
+  }
+
+  /** The unacknowledged frame with {@code seq}, or null when it was acknowledged or never sent. O(1). */
+  public Frames.Data frame(long seq) {
+    if (size == 0) {
+      return null;
+    }
+    long offset = seq - ring[head].seq();
+    return offset < 0 || offset >= size ? null : ring[(int) ((head + offset) % ring.length)];
+  }
+
+  /** The lowest unacknowledged sequence number, or {@link #nextSeq()} when all are acknowledged. */
+  public long firstUnacked() {
+    return size == 0 ? nextSeq : ring[head].seq();
   }
 
   public int unackedCount() {
-    return unacked.size();
+    return size;
   }
 
   public long unackedBytes() {

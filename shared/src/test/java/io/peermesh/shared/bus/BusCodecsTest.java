@@ -28,23 +28,36 @@ import org.junit.jupiter.params.provider.MethodSource;
 class BusCodecsTest {
 
   /** One sample per allow-listed type, with non-trivial content (unicode, nulls, lists, enums). */
-  private static final Map<Class<? extends Record>, List<Record>> SAMPLES = Map.of(
-      BusMessages.PeerDelivery.class, List.of(
+  private static final Map<Class<? extends Record>, List<Record>> SAMPLES = Map.ofEntries(
+      Map.entry(BusMessages.PeerDelivery.class, List.of(
           new BusMessages.PeerDelivery("alice", "room-1", "{\"type\":\"offer\",\"from\":\"alice\",\"sdp\":\"v=0\"}"),
-          new BusMessages.PeerDelivery("b\u00f6b", "r", "\u2603")),
-      BusMessages.DeliveryAck.class, List.of(
+          new BusMessages.PeerDelivery("b\u00f6b", "r", "\u2603"))),
+      Map.entry(BusMessages.DeliveryAck.class, List.of(
           new BusMessages.DeliveryAck(true, null),
-          new BusMessages.DeliveryAck(false, "unknown-peer")),
-      BusMessages.RoomEvent.class, List.of(
+          new BusMessages.DeliveryAck(false, "unknown-peer"))),
+      Map.entry(BusMessages.RoomEvent.class, List.of(
           new BusMessages.RoomEvent(BusMessages.RoomEventKind.JOINED, "room", "alice", "node-1", "{}"),
           new BusMessages.RoomEvent(BusMessages.RoomEventKind.LEFT, "room", "alice", "node-1", null),
-          new BusMessages.RoomEvent(BusMessages.RoomEventKind.STATE, "room", "alice", "node-2", "{\"s\":1}")),
-      BusMessages.Takeover.class, List.of(
-          new BusMessages.Takeover("alice", "room", "resume-token", "node-2")),
-      BusMessages.TakeoverReply.class, List.of(
+          new BusMessages.RoomEvent(BusMessages.RoomEventKind.STATE, "room", "alice", "node-2", "{\"s\":1}"))),
+      Map.entry(BusMessages.Takeover.class, List.of(
+          new BusMessages.Takeover("alice", "room", "resume-token", "node-2"))),
+      Map.entry(BusMessages.TakeoverReply.class, List.of(
           new BusMessages.TakeoverReply(true, null, List.of("{\"a\":1}", "{\"b\":2}")),
           new BusMessages.TakeoverReply(true, null, List.of()),
-          new BusMessages.TakeoverReply(false, "resume-failed", null)));
+          new BusMessages.TakeoverReply(false, "resume-failed", null))),
+      Map.entry(BusMessages.SupervisorRequest.class, List.of(
+          new BusMessages.SupervisorRequest("room", "bot", "alice", "127.0.0.1", 8080, null, Map.of()),
+          new BusMessages.SupervisorRequest("room", "bot", "alice", "h", 1, "jwt", Map.of("maxAttempts", 3)))),
+      Map.entry(BusMessages.SupervisorStarted.class, List.of(new BusMessages.SupervisorStarted("c-1", "node-1"))),
+      Map.entry(BusMessages.OutboundMessage.class, List.of(
+          new BusMessages.OutboundMessage("code-sync", new byte[] {0, 1, (byte) 255}))),
+      Map.entry(BusMessages.SendAck.class, List.of(new BusMessages.SendAck(true, null),
+          new BusMessages.SendAck(false, "queue-full"))),
+      Map.entry(BusMessages.InboundMessage.class, List.of(
+          new BusMessages.InboundMessage("room", "c-1", "alice", "ai-stream", 7, new byte[] {42}))),
+      Map.entry(BusMessages.StateChange.class, List.of(
+          new BusMessages.StateChange("c-1", "room", "bot", "alice", "connected", "disconnected", "heartbeat", 1,
+              "host"))));
 
   static Stream<Record> samples() {
     return BusCodecs.TYPES.stream().flatMap(type -> {

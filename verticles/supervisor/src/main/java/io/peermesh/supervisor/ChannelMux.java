@@ -1,0 +1,304 @@
+package io.peermesh.supervisor;
+
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.channel.Frames;
+import io.peermesh.shared.channel.ReliableReceiver;
+import io.peermesh.shared.channel.ReliableSender;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * The five channels of one supervised connection, independent of the path under them (a WebRTC link, or the
+ * signaling relay in degraded mode). Sequenced channels keep every message until acknowledged and rewind after
+ * a recovery; receivers deliver each sequence number once, in order. Every queue is bounded; the caller
+ * hears "refused" instead of memory growing. Runs on the supervisor's context only.
+ */
+final class ChannelMux {
+
+  /** Where frames go: the WebRTC link or the signaling relay. */
+  interface Path {
+    boolean send(ChannelSpec channel, ByteBuffer frame);
+
+    /** Bytes waiting in the channel's transport buffer (0 where the path has none). */
+    long buffered(ChannelSpec channel);
+
+    boolean ready(ChannelSpec channel);
+  }
+
+  /** Where delivered messages go. */
+  interface Sink {
+    void deliver(ChannelSpec channel, long seq, byte[] data);
+
+    /** The peer broke the framing or overflowed the reorder buffer; the connection must be reset. */
+    void protocolError(ChannelSpec channel, String reason);
+  }
+
+  /** Why a message was refused. */
+  enum Refusal { NONE, QUEUE_FULL, RESEND_BUFFER_FULL }
+
+  static final byte PRESENCE_HEARTBEAT = 0x00;
+  static final byte PRESENCE_DATA = 0x01;
+  private static final long CHECK_BUFFER_EVERY_BYTES = 64 * 1024;
+
+  private final SupervisorOptions options;
+  private final Sink sink;
+  private final Map<ChannelSpec, Sequenced> sequenced = new EnumMap<>(ChannelSpec.class);
+  private final Map<ChannelSpec, ArrayDeque<byte[]>> queues = new EnumMap<>(ChannelSpec.class);
+  private final Map<ChannelSpec, Long> sentSinceCheck = new EnumMap<>(ChannelSpec.class);
+  private final LongSupplier nanoClock;
+  private Path path;
+  private long lastHeartbeatNanos;
+  private long heartbeatsReceived;
+
+  /** State of one sequenced channel. */
+  private final class Sequenced {
+    final ReliableSender sender = new ReliableSender(options.resendMaxMessages(), options.resendMaxBytes());
+    final ReliableReceiver receiver = new ReliableReceiver(options.resendMaxMessages());
+    /** Sequence number of the next frame to put on the path. */
+    long nextToTransmit = 1;
+    int deliveredSinceAck;
+    long lastAckedSent;
+  }
+
+  ChannelMux(SupervisorOptions options, Sink sink, LongSupplier nanoClock) {
+    this.options = options;
+    this.sink = sink;
+    this.nanoClock = nanoClock;
+    this.lastHeartbeatNanos = nanoClock.getAsLong();
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      sentSinceCheck.put(spec, 0L);
+      if (spec.sequenced()) {
+        sequenced.put(spec, new Sequenced());
+      } else {
+        queues.put(spec, new ArrayDeque<>());
+      }
+    }
+  }
+
+  /** Switches paths (null: none). Sequenced channels rewind to their oldest unacknowledged message. */
+  void usePath(Path newPath) {
+    this.path = newPath;
+    if (newPath != null) {
+      for (Sequenced s : sequenced.values()) {
+        s.nextToTransmit = s.sender.firstUnacked();
+      }
+      pumpAll();
+    }
+  }
+
+  boolean hasPath() {
+    return path != null;
+  }
+
+  /** Accepts an application message for {@code channel}; sends it now if the path allows. */
+  Refusal offer(ChannelSpec channel, byte[] data) {
+    Sequenced s = sequenced.get(channel);
+    if (s != null) {
+      try {
+        s.sender.enqueue(data);
+      } catch (ReliableSender.ResendBufferFullException e) {
+        return Refusal.RESEND_BUFFER_FULL;
+      }
+    } else {
+      ArrayDeque<byte[]> queue = queues.get(channel);
+      byte[] framed = channel == ChannelSpec.PRESENCE ? prefixed(PRESENCE_DATA, data) : data;
+      if (channel == ChannelSpec.CURSOR_POS) {
+        // Latest wins: a position nobody has sent yet is obsolete once a newer one exists.
+        queue.clear();
+      } else if (queue.size() >= options.queueMaxMessages()) {
+        return Refusal.QUEUE_FULL;
+      }
+      queue.add(framed);
+    }
+    pump(channel);
+    return Refusal.NONE;
+  }
+
+  /** Sends a heartbeat on presence, ahead of any queued presence data. */
+  void heartbeat() {
+    if (path != null && path.ready(ChannelSpec.PRESENCE)) {
+      ByteBuffer beat = ByteBuffer.allocate(9).put(PRESENCE_HEARTBEAT).putLong(System.currentTimeMillis()).flip();
+      path.send(ChannelSpec.PRESENCE, beat);
+    }
+  }
+
+  /** Nanos since the last heartbeat arrived. */
+  long silenceNanos() {
+    return nanoClock.getAsLong() - lastHeartbeatNanos;
+  }
+
+  long heartbeatsReceived() {
+    return heartbeatsReceived;
+  }
+
+  /** Marks the path alive now (a new path gets a fresh silence window). */
+  void resetSilence() {
+    lastHeartbeatNanos = nanoClock.getAsLong();
+  }
+
+  /** Sends what the path and the buffer limits allow, highest priority first. */
+  void pumpAll() {
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      pump(spec);
+    }
+  }
+
+  /** True when anything is still waiting to go out. */
+  boolean backlogged() {
+    for (Sequenced s : sequenced.values()) {
+      if (s.nextToTransmit < s.sender.nextSeq()) {
+        return true;
+      }
+    }
+    for (ArrayDeque<byte[]> queue : queues.values()) {
+      if (!queue.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void pump(ChannelSpec channel) {
+    if (path == null || !path.ready(channel)) {
+      return;
+    }
+    Sequenced s = sequenced.get(channel);
+    if (s != null) {
+      while (s.nextToTransmit < s.sender.nextSeq() && roomFor(channel)) {
+        // Acknowledged meanwhile (e.g. over the other path): skip ahead.
+        s.nextToTransmit = Math.max(s.nextToTransmit, s.sender.firstUnacked());
+        Frames.Data frame = s.sender.frame(s.nextToTransmit);
+        if (frame == null) {
+          return;
+        }
+        if (!transmit(channel, frame.encode())) {
+          return;
+        }
+        s.nextToTransmit++;
+      }
+      return;
+    }
+    ArrayDeque<byte[]> queue = queues.get(channel);
+    while (!queue.isEmpty() && roomFor(channel)) {
+      if (!transmit(channel, ByteBuffer.wrap(queue.peek()))) {
+        return;
+      }
+      queue.poll();
+    }
+  }
+
+  private boolean transmit(ChannelSpec channel, ByteBuffer frame) {
+    int size = frame.remaining();
+    if (!path.send(channel, frame)) {
+      return false;
+    }
+    sentSinceCheck.merge(channel, (long) size, Long::sum);
+    return true;
+  }
+
+  /** Polls bufferedAmount only every 64 KiB sent: each poll is a blocking hop to the native thread. */
+  private boolean roomFor(ChannelSpec channel) {
+    if (sentSinceCheck.get(channel) < CHECK_BUFFER_EVERY_BYTES) {
+      return true;
+    }
+    long limit = channel == ChannelSpec.FILES ? options.lowPriorityHighWaterBytes() : options.highWaterBytes();
+    if (path.buffered(channel) >= limit) {
+      return false;
+    }
+    sentSinceCheck.put(channel, 0L);
+    return true;
+  }
+
+  /** A frame arrived on {@code channel} from any path. */
+  void onFrame(ChannelSpec channel, byte[] raw) {
+    Sequenced s = sequenced.get(channel);
+    if (s == null) {
+      if (channel == ChannelSpec.PRESENCE) {
+        if (raw.length > 0 && raw[0] == PRESENCE_HEARTBEAT) {
+          lastHeartbeatNanos = nanoClock.getAsLong();
+          heartbeatsReceived++;
+          return;
+        }
+        if (raw.length == 0 || raw[0] != PRESENCE_DATA) {
+          sink.protocolError(channel, "presence frame without a kind byte");
+          return;
+        }
+        byte[] body = new byte[raw.length - 1];
+        System.arraycopy(raw, 1, body, 0, body.length);
+        sink.deliver(channel, 0, body);
+        return;
+      }
+      sink.deliver(channel, 0, raw);
+      return;
+    }
+    Frames.Frame frame;
+    try {
+      frame = Frames.parse(ByteBuffer.wrap(raw));
+    } catch (Frames.FrameException e) {
+      sink.protocolError(channel, e.getMessage());
+      return;
+    }
+    if (frame instanceof Frames.Ack ack) {
+      s.sender.onAck(ack.upTo());
+      return;
+    }
+    Frames.Data data = (Frames.Data) frame;
+    List<byte[]> ready;
+    try {
+      ready = s.receiver.onData(data);
+    } catch (ReliableReceiver.ReorderOverflowException e) {
+      sink.protocolError(channel, e.getMessage());
+      return;
+    }
+    long seq = s.receiver.deliveredUpTo() - ready.size();
+    for (byte[] payload : ready) {
+      sink.deliver(channel, ++seq, payload);
+    }
+    s.deliveredSinceAck += ready.size();
+    if (s.deliveredSinceAck >= options.ackEveryMessages() || ready.isEmpty()) {
+      // A duplicate means the sender is resending: acknowledge at once so it stops.
+      sendAck(channel, s);
+    }
+  }
+
+  /** Acknowledges whatever was delivered since the last ack (called on a short timer too). */
+  void flushAcks() {
+    sequenced.forEach((channel, s) -> {
+      if (s.receiver.deliveredUpTo() > s.lastAckedSent) {
+        sendAck(channel, s);
+      }
+    });
+  }
+
+  private void sendAck(ChannelSpec channel, Sequenced s) {
+    if (path == null || !path.ready(channel)) {
+      return;
+    }
+    if (path.send(channel, new Frames.Ack(s.receiver.deliveredUpTo()).encode())) {
+      s.lastAckedSent = s.receiver.deliveredUpTo();
+      s.deliveredSinceAck = 0;
+    }
+  }
+
+  /** Unacknowledged messages of a sequenced channel (0 for others). */
+  int unacked(ChannelSpec channel) {
+    Sequenced s = sequenced.get(channel);
+    return s == null ? queues.get(channel).size() : s.sender.unackedCount();
+  }
+
+  long duplicatesDropped(ChannelSpec channel) {
+    Sequenced s = sequenced.get(channel);
+    return s == null ? 0 : s.receiver.duplicatesDropped();
+  }
+
+  private static byte[] prefixed(byte kind, byte[] data) {
+    byte[] out = new byte[data.length + 1];
+    out[0] = kind;
+    System.arraycopy(data, 0, out, 1, data.length);
+    return out;
+  }
+}

@@ -1,0 +1,149 @@
+package io.peermesh.supervisor;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
+import java.util.logging.Logger;
+
+/**
+ * A supervisor's seat in a room: the same WebSocket protocol a browser speaks (docs/PROTOCOL.md). When the
+ * socket drops it reconnects and resumes with the resume token, so the room sees no flap; messages written
+ * meanwhile wait in a bounded queue. Runs on the supervisor's context.
+ */
+final class SignalingLink {
+  private static final Logger LOG = Logger.getLogger(SignalingLink.class.getName());
+  private static final int MAX_QUEUED = 4096;
+
+  private final Vertx vertx;
+  private final WebSocketClient client;
+  private final String host;
+  private final int port;
+  private final JsonObject join;
+  private final Handler<JsonObject> onMessage;
+  private final ArrayDeque<String> queued = new ArrayDeque<>();
+  private WebSocket socket;
+  private String resumeToken;
+  private JsonObject joined;
+  private boolean closed;
+  private long pingTimer = -1;
+
+  SignalingLink(Vertx vertx, String host, int port, JsonObject join, Handler<JsonObject> onMessage) {
+    this.vertx = vertx;
+    this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(262_144)
+        .setMaxMessageSize(262_144));
+    this.host = host;
+    this.port = port;
+    this.join = join;
+    this.onMessage = onMessage;
+  }
+
+  /** Connects and joins; completes with {@code joined}. */
+  Future<JsonObject> open() {
+    Promise<JsonObject> result = Promise.promise();
+    connect(result);
+    return result.future();
+  }
+
+  JsonObject joined() {
+    return joined;
+  }
+
+  private void connect(Promise<JsonObject> result) {
+    client.connect(port, host, "/signal").onComplete(ar -> {
+      if (ar.failed()) {
+        retry(result, ar.cause());
+        return;
+      }
+      WebSocket ws = ar.result();
+      ws.textMessageHandler(text -> {
+        JsonObject message;
+        try {
+          message = new JsonObject(text);
+        } catch (RuntimeException e) {
+          LOG.warning("signaling sent a frame that is not JSON");
+          return;
+        }
+        if ("joined".equals(message.getString("type")) && socket != ws) {
+          socket = ws;
+          joined = message;
+          resumeToken = message.getString("resumeToken");
+          startPings(message.getLong("heartbeatMs", 5000L));
+          while (!queued.isEmpty()) {
+            ws.writeTextMessage(queued.poll());
+          }
+          result.tryComplete(message);
+          return;
+        }
+        if ("error".equals(message.getString("type")) && socket != ws) {
+          result.tryFail(new IllegalStateException("join refused: " + message.encode()));
+          ws.close();
+          return;
+        }
+        onMessage.handle(message);
+      });
+      ws.closeHandler(v -> {
+        if (socket == ws) {
+          socket = null;
+          if (!closed && resumeToken != null) {
+            retry(result, new IllegalStateException("signaling socket closed"));
+          }
+        }
+      });
+      JsonObject hello = join.copy();
+      if (resumeToken != null) {
+        hello.put("resume", resumeToken);
+      }
+      ws.writeTextMessage(hello.encode());
+    });
+  }
+
+  private void retry(Promise<JsonObject> result, Throwable cause) {
+    if (closed || joined == null) {
+      result.tryFail(cause);
+      return;
+    }
+    vertx.setTimer(250, id -> connect(Promise.promise()));
+  }
+
+  private void startPings(long heartbeatMs) {
+    if (pingTimer >= 0) {
+      vertx.cancelTimer(pingTimer);
+    }
+    pingTimer = vertx.setPeriodic(Math.max(100, heartbeatMs), id -> send(new JsonObject().put("type", "ping")));
+  }
+
+  /** Writes now, or queues (bounded) while the socket is being resumed; false when the queue is full. */
+  boolean send(JsonObject message) {
+    String text = message.encode();
+    if (socket != null) {
+      socket.writeTextMessage(text);
+      return true;
+    }
+    if (queued.size() >= MAX_QUEUED) {
+      return false;
+    }
+    queued.add(text);
+    return true;
+  }
+
+  Future<Void> close() {
+    closed = true;
+    if (pingTimer >= 0) {
+      vertx.cancelTimer(pingTimer);
+    }
+    WebSocket ws = socket;
+    socket = null;
+    Future<Void> left = Future.succeededFuture();
+    if (ws != null) {
+      ws.writeTextMessage(new JsonObject().put("type", "leave").encode());
+      left = ws.close();
+    }
+    return left.eventually(client::close);
+  }
+}
