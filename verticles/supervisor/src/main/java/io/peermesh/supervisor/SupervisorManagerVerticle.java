@@ -1,0 +1,82 @@
+package io.peermesh.supervisor;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
+import io.peermesh.shared.bus.BusMessages.SupervisorStarted;
+import io.peermesh.shared.protocol.RoomNames;
+import io.peermesh.supervisor.rtc.CapacityException;
+import io.peermesh.supervisor.rtc.FactoryPool;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Deploys one {@link SupervisorVerticle} per requested connection, after admission control: a node at
+ * capacity refuses with failure code {@link #AT_CAPACITY} instead of harming the connections it holds.
+ */
+public final class SupervisorManagerVerticle extends VerticleBase {
+  /** Failure code of a refused request (HTTP's "service unavailable"). */
+  public static final int AT_CAPACITY = 503;
+  /** Failure code of a malformed request. */
+  public static final int BAD_REQUEST = 400;
+
+  private final AtomicInteger running = new AtomicInteger();
+  private FactoryPool pool;
+  private SupervisorOptions options;
+  private String nodeId;
+  private MessageConsumer<SupervisorRequest> consumer;
+
+  @Override
+  public Future<?> start() {
+    BusCodecs.register(vertx);
+    JsonObject supervisor = config().getJsonObject("supervisor", new JsonObject());
+    options = SupervisorOptions.from(supervisor.getJsonObject("connection"));
+    FactoryPool.Limits defaults = FactoryPool.Limits.defaults();
+    JsonObject limits = supervisor.getJsonObject("pool", new JsonObject());
+    pool = FactoryPool.shared(new FactoryPool.Limits(
+        limits.getInteger("factories", defaults.factories()),
+        limits.getInteger("maxConnectionsPerFactory", defaults.maxConnectionsPerFactory()),
+        limits.getInteger("retireAfter", defaults.retireAfter()),
+        limits.getInteger("reservedDescriptors", defaults.reservedDescriptors())));
+    nodeId = config().getString("nodeId", "local");
+    consumer = vertx.eventBus().consumer(Addresses.Supervisor.START, this::onStart);
+    return consumer.completion();
+  }
+
+  private void onStart(Message<SupervisorRequest> msg) {
+    SupervisorRequest request = msg.body();
+    if (!RoomNames.isValid(request.room()) || !RoomNames.isValid(request.peer())
+        || !RoomNames.isValid(request.remote()) || request.peer().equals(request.remote())) {
+      msg.fail(BAD_REQUEST, "room, peer and remote must be valid and peer != remote");
+      return;
+    }
+    // Creating a factory is a native call of tens of milliseconds: keep it off the event loop.
+    vertx.executeBlocking(pool::acquire, false).onComplete(acquired -> {
+      if (acquired.failed()) {
+        Throwable cause = acquired.cause();
+        msg.fail(cause instanceof CapacityException ? AT_CAPACITY : 500, cause.getMessage());
+        return;
+      }
+      String connection = "c-" + UUID.randomUUID();
+      SupervisorVerticle supervisor = new SupervisorVerticle(request, options, connection, pool, acquired.result());
+      vertx.deployVerticle(supervisor).onComplete(deployed -> {
+        if (deployed.failed()) {
+          msg.fail(500, "supervisor failed to start: " + deployed.cause().getMessage());
+          return;
+        }
+        running.incrementAndGet();
+        msg.reply(new SupervisorStarted(connection, nodeId));
+      });
+    });
+  }
+
+  /** The JVM's factory pool (for tests and the status page). */
+  public FactoryPool pool() {
+    return pool;
+  }
+}

@@ -1,0 +1,553 @@
+package io.peermesh.supervisor;
+
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceServer;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.SendAck;
+import io.peermesh.shared.bus.BusMessages.StateChange;
+import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.reconnect.ConnectionEvent;
+import io.peermesh.shared.reconnect.ConnectionState;
+import io.peermesh.shared.reconnect.Effect;
+import io.peermesh.shared.reconnect.Outcome;
+import io.peermesh.shared.reconnect.ReconnectConfig;
+import io.peermesh.shared.reconnect.ReconnectController;
+import io.peermesh.supervisor.rtc.FactoryPool;
+import io.peermesh.supervisor.rtc.PeerLink;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
+
+/**
+ * Keeps one server-side peer connection alive. It joins the room through signaling like any client, holds a
+ * webrtc-java connection to {@code remote} with the five channels, and lets the reconnection state machine
+ * drive recovery: ICE restart, backoff, relay-only, a new connection, degraded mode over signaling, probes back.
+ * The peer whose id sorts last (impolite) makes every offer; the polite one answers (docs/PROTOCOL.md).
+ * One instance per connection; everything runs on this verticle's context.
+ */
+public final class SupervisorVerticle extends VerticleBase implements ChannelMux.Sink {
+  private static final Logger LOG = Logger.getLogger(SupervisorVerticle.class.getName());
+
+  private final SupervisorRequest request;
+  private final SupervisorOptions options;
+  private final String connectionId;
+  private final FactoryPool pool;
+  private final FactoryPool.Slot slot;
+  private final Set<Long> timers = new HashSet<>();
+
+  private ReconnectController controller;
+  private ChannelMux mux;
+  private SignalingLink signaling;
+  private List<RTCIceServer> iceServers = List.of();
+  private boolean impolite;
+  private boolean remotePresent;
+  private boolean relayOnlyNext;
+  private boolean degraded;
+  private boolean ending;
+  /** Generation of the current link; a higher one in an offer replaces it. */
+  private int generation;
+  private PeerLink link;
+  private final Set<ChannelSpec> openChannels = EnumSet.noneOf(ChannelSpec.class);
+  private long heartbeatsAtAttempt;
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private final Map<String, Long> counters = new HashMap<>();
+
+  public SupervisorVerticle(SupervisorRequest request, SupervisorOptions options, String connectionId,
+      FactoryPool pool, FactoryPool.Slot slot) {
+    this.request = request;
+    this.options = options;
+    this.connectionId = connectionId;
+    this.pool = pool;
+    this.slot = slot;
+  }
+
+  @Override
+  public Future<?> start() {
+    Map<String, Object> reconnect = new HashMap<>(ReconnectConfig.defaults().toMap());
+    reconnect.putAll(request.reconnect() == null ? Map.of() : request.reconnect());
+    controller = ReconnectController.create(ReconnectConfig.fromMap(reconnect), Clock.systemUTC(),
+        RandomGenerator.getDefault());
+    controller.addListener(this::announce);
+    mux = new ChannelMux(options, this, System::nanoTime);
+    impolite = request.peer().compareTo(request.remote()) > 0;
+
+    MessageConsumer<OutboundMessage> sends = vertx.eventBus().consumer(Addresses.Supervisor.send(connectionId),
+        msg -> msg.reply(outbound(msg.body())));
+    MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.close(connectionId),
+        msg -> end("closed by request").onComplete(done -> msg.reply("closed")));
+    consumers.add(sends);
+    consumers.add(close);
+
+    JsonObject join = new JsonObject().put("type", "join").put("v", 1).put("room", request.room());
+    if (request.token() != null) {
+      join.put("token", request.token());
+    } else {
+      join.put("peer", request.peer());
+    }
+    signaling = new SignalingLink(vertx, request.signalingHost(), request.signalingPort(), join, this::onSignal);
+    return Future.all(sends.completion(), close.completion())
+        .compose(v -> signaling.open())
+        .onSuccess(joined -> {
+          iceServers = iceServers(joined.getJsonArray("iceServers", new JsonArray()));
+          for (Object p : joined.getJsonArray("peers", new JsonArray())) {
+            if (request.remote().equals(((JsonObject) p).getString("peer"))) {
+              remotePresent = true;
+            }
+          }
+          vertx.setPeriodic(options.heartbeatMs(), id -> tick());
+          vertx.setPeriodic(options.ackDelayMs(), id -> {
+            mux.flushAcks();
+            mux.pumpAll();
+          });
+          run(controller.fire(new ConnectionEvent.Start()));
+        })
+        .onFailure(e -> release());
+  }
+
+  @Override
+  public Future<?> stop() {
+    release();
+    List<Future<?>> closing = new ArrayList<>();
+    consumers.forEach(c -> closing.add(c.unregister()));
+    if (signaling != null) {
+      closing.add(signaling.close());
+    }
+    return Future.join(closing);
+  }
+
+  private boolean released;
+
+  private void release() {
+    if (link != null) {
+      link.close();
+      link = null;
+    }
+    if (!released) {
+      released = true;
+      pool.release(slot);
+    }
+  }
+
+  // ---- the state machine's effects --------------------------------------------------------------------
+
+  private void run(Outcome outcome) {
+    for (Effect effect : outcome.effects()) {
+      try {
+        apply(effect);
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, connectionId + ": effect " + effect + " failed", e);
+      }
+    }
+  }
+
+  private void apply(Effect effect) {
+    if (effect instanceof Effect.ScheduleTimer timer) {
+      long[] id = new long[1];
+      id[0] = vertx.setTimer(Math.max(1, timer.delay().toMillis()), t -> {
+        timers.remove(id[0]);
+        fire(timer.firedEvent());
+      });
+      timers.add(id[0]);
+    } else if (effect instanceof Effect.CancelTimers) {
+      timers.forEach(vertx::cancelTimer);
+      timers.clear();
+    } else if (effect instanceof Effect.StartIceRestart restart) {
+      heartbeatsAtAttempt = mux.heartbeatsReceived();
+      if (impolite && link != null) {
+        link.createOffer(true).onSuccess(this::sendOffer)
+            .onFailure(e -> fire(new ConnectionEvent.AttemptFailed(restart.attempt(), "ice restart: " + e)));
+      }
+    } else if (effect instanceof Effect.StartRelayOnly relay) {
+      relayOnlyNext = true;
+      startLink(relay.attempt());
+    } else if (effect instanceof Effect.StartNewConnection fresh) {
+      relayOnlyNext = false;
+      startLink(fresh.attempt());
+    } else if (effect instanceof Effect.EnterDegraded) {
+      degraded = true;
+      mux.usePath(relayPath);
+    } else if (effect instanceof Effect.LeaveDegraded) {
+      degraded = false;
+      mux.usePath(linkReady() ? linkPath : null);
+    } else if (effect instanceof Effect.Fail fail) {
+      LOG.warning(connectionId + " failed: " + fail.reason());
+      vertx.runOnContext(v -> end(fail.reason()));
+    }
+    // EmitStatus: announced by the transition listener.
+  }
+
+  private void fire(ConnectionEvent event) {
+    if (!ending) {
+      run(controller.fire(event));
+    }
+  }
+
+  /** A new peer connection (the impolite side offers it; the polite side waits for that offer). */
+  private void startLink(long attempt) {
+    heartbeatsAtAttempt = mux.heartbeatsReceived();
+    if (!impolite || !remotePresent) {
+      return;
+    }
+    replaceLink(generation + 1);
+    link.createOffer(false).onSuccess(this::sendOffer)
+        .onFailure(e -> fire(new ConnectionEvent.AttemptFailed(attempt, "offer: " + e)));
+  }
+
+  private void replaceLink(int newGeneration) {
+    if (link != null) {
+      link.close();
+    }
+    generation = newGeneration;
+    openChannels.clear();
+    if (!degraded) {
+      mux.usePath(null);
+    }
+    PeerLink.Options linkOptions = new PeerLink.Options(iceServers, relayOnlyNext, options.tcpCandidates());
+    link = new PeerLink(slot, linkOptions, context, new LinkListener(newGeneration));
+    count("links");
+  }
+
+  private void sendOffer(String sdp) {
+    signaling.send(new JsonObject().put("type", "offer").put("to", request.remote()).put("sdp", sdp)
+        .put("connection", generation));
+  }
+
+  // ---- signaling ----------------------------------------------------------------------------------------
+
+  private void onSignal(JsonObject message) {
+    String type = message.getString("type", "");
+    String from = message.getString("from", message.getString("peer"));
+    if (!request.remote().equals(from)) {
+      return;
+    }
+    switch (type) {
+      case "peer-joined" -> {
+        remotePresent = true;
+        if (impolite && controller.state() == ConnectionState.CONNECTING && link == null) {
+          startLink(controller.attempt());
+        }
+      }
+      case "peer-left" -> {
+        remotePresent = false;
+        transportDown("remote left: " + message.getString("reason"));
+      }
+      case "offer" -> onOffer(message);
+      case "answer" -> {
+        if (link != null && message.getInteger("connection", generation) == generation) {
+          link.acceptAnswer(message.getString("sdp"))
+              .onFailure(e -> transportDown("answer rejected: " + e.getMessage()));
+        }
+      }
+      case "candidate" -> {
+        String candidate = message.getString("candidate");
+        if (link != null && candidate != null && message.getInteger("connection", generation) == generation) {
+          link.addRemoteCandidate(new RTCIceCandidate(message.getString("sdpMid"),
+              message.getInteger("sdpMLineIndex", 0), candidate));
+        }
+      }
+      case "relay" -> onRelay(message);
+      case "state" -> {
+        String state = message.getString("state");
+        if ("relay-only".equals(state)) {
+          relayOnlyNext = true;
+        } else if ("reconnecting".equals(state)) {
+          relayOnlyNext = false;
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private void onOffer(JsonObject message) {
+    if (impolite) {
+      // Perfect negotiation: the impolite peer ignores a colliding offer; compliant peers never send one.
+      count("ignored-offers");
+      return;
+    }
+    int offered = message.getInteger("connection", generation);
+    if (offered < generation) {
+      return;
+    }
+    if (offered > generation || link == null) {
+      replaceLink(offered);
+    }
+    heartbeatsAtAttempt = Math.min(heartbeatsAtAttempt, mux.heartbeatsReceived());
+    int forGeneration = generation;
+    link.acceptOffer(message.getString("sdp")).onSuccess(answer -> signaling.send(new JsonObject()
+        .put("type", "answer").put("to", request.remote()).put("sdp", answer).put("connection", forGeneration)))
+        .onFailure(e -> transportDown("offer rejected: " + e.getMessage()));
+  }
+
+  private void onRelay(JsonObject message) {
+    ChannelSpec channel = ChannelSpec.byLabel(message.getString("channel", "")).orElse(null);
+    if (channel == null) {
+      count("relay-unknown-channel");
+      return;
+    }
+    byte[] data;
+    try {
+      data = Base64.getDecoder().decode(message.getString("data", ""));
+    } catch (IllegalArgumentException e) {
+      count("relay-bad-base64");
+      return;
+    }
+    mux.onFrame(channel, data);
+  }
+
+  // ---- liveness -------------------------------------------------------------------------------------------
+
+  private void tick() {
+    if (ending) {
+      return;
+    }
+    mux.heartbeat();
+    ConnectionState state = controller.state();
+    long silentMs = mux.silenceNanos() / 1_000_000;
+    if (state == ConnectionState.CONNECTED && silentMs > options.deadAfterMs()) {
+      transportDown("no heartbeat for " + silentMs + " ms");
+    }
+  }
+
+  private void transportDown(String reason) {
+    if (!degraded) {
+      mux.usePath(null);
+    }
+    run(controller.transportDown(reason));
+  }
+
+  /** The link carries data again: channels open and a heartbeat arrived since the attempt began. */
+  private void maybeUp() {
+    if (!linkReady() || mux.heartbeatsReceived() <= heartbeatsAtAttempt) {
+      return;
+    }
+    ConnectionState state = controller.state();
+    if (state != ConnectionState.CONNECTED) {
+      Outcome outcome = controller.transportUp();
+      if (!degraded || controller.state() == ConnectionState.CONNECTED) {
+        mux.usePath(linkPath);
+      }
+      run(outcome);
+    }
+  }
+
+  private boolean linkReady() {
+    return link != null && openChannels.size() == ChannelSpec.values().length;
+  }
+
+  // ---- data -------------------------------------------------------------------------------------------------
+
+  private SendAck outbound(OutboundMessage message) {
+    ChannelSpec channel = ChannelSpec.byLabel(message.channel()).orElse(null);
+    if (channel == null) {
+      return new SendAck(false, "unknown-channel");
+    }
+    if (ending) {
+      return new SendAck(false, "closed");
+    }
+    return switch (mux.offer(channel, message.data())) {
+      case NONE -> new SendAck(true, null);
+      case QUEUE_FULL -> new SendAck(false, "queue-full");
+      case RESEND_BUFFER_FULL -> new SendAck(false, "resend-buffer-full");
+    };
+  }
+
+  @Override
+  public void deliver(ChannelSpec channel, long seq, byte[] data) {
+    count("in." + channel.label());
+    vertx.eventBus().publish(Addresses.Supervisor.inbound(request.room(), channel.label()),
+        new InboundMessage(request.room(), connectionId, request.remote(), channel.label(), seq, data));
+  }
+
+  @Override
+  public void protocolError(ChannelSpec channel, String reason) {
+    count("protocol-errors");
+    LOG.warning(connectionId + ": " + channel.label() + ": " + reason);
+  }
+
+  private final ChannelMux.Path linkPath = new ChannelMux.Path() {
+    @Override
+    public boolean send(ChannelSpec channel, ByteBuffer frame) {
+      return link != null && link.send(channel, frame);
+    }
+
+    @Override
+    public long buffered(ChannelSpec channel) {
+      return link == null ? 0 : link.bufferedAmount(channel);
+    }
+
+    @Override
+    public boolean ready(ChannelSpec channel) {
+      return link != null && openChannels.contains(channel);
+    }
+  };
+
+  /** Degraded mode: frames travel over the signaling socket as {@code relay} messages. */
+  private final ChannelMux.Path relayPath = new ChannelMux.Path() {
+    @Override
+    public boolean send(ChannelSpec channel, ByteBuffer frame) {
+      byte[] bytes = new byte[frame.remaining()];
+      frame.get(bytes);
+      return signaling.send(new JsonObject().put("type", "relay").put("to", request.remote())
+          .put("channel", channel.label()).put("data", Base64.getEncoder().encodeToString(bytes)));
+    }
+
+    @Override
+    public long buffered(ChannelSpec channel) {
+      return 0;
+    }
+
+    @Override
+    public boolean ready(ChannelSpec channel) {
+      return remotePresent;
+    }
+  };
+
+  /** Listens to one link; events of a replaced link are ignored. */
+  private final class LinkListener implements PeerLink.Listener {
+    private final int linkGeneration;
+
+    LinkListener(int linkGeneration) {
+      this.linkGeneration = linkGeneration;
+    }
+
+    private boolean current() {
+      return linkGeneration == generation && !ending;
+    }
+
+    @Override
+    public void onLocalCandidate(RTCIceCandidate candidate) {
+      if (!current()) {
+        return;
+      }
+      JsonObject message = new JsonObject().put("type", "candidate").put("to", request.remote())
+          .put("connection", linkGeneration);
+      if (candidate != null) {
+        message.put("candidate", candidate.sdp).put("sdpMid", candidate.sdpMid)
+            .put("sdpMLineIndex", candidate.sdpMLineIndex);
+      }
+      signaling.send(message);
+    }
+
+    @Override
+    public void onConnectionState(RTCPeerConnectionState state) {
+      if (!current()) {
+        return;
+      }
+      if (state == RTCPeerConnectionState.FAILED || state == RTCPeerConnectionState.DISCONNECTED) {
+        transportDown("ice " + state.name().toLowerCase());
+      }
+    }
+
+    @Override
+    public void onChannelOpen(ChannelSpec channel) {
+      if (current()) {
+        openChannels.add(channel);
+        if (linkReady()) {
+          mux.resetSilence();
+          mux.heartbeat();
+        }
+      }
+    }
+
+    @Override
+    public void onChannelClosed(ChannelSpec channel) {
+      if (current()) {
+        openChannels.remove(channel);
+        transportDown("channel " + channel.label() + " closed");
+      }
+    }
+
+    @Override
+    public void onMessage(ChannelSpec channel, byte[] data) {
+      if (!current()) {
+        return;
+      }
+      long before = mux.heartbeatsReceived();
+      mux.onFrame(channel, data);
+      if (mux.heartbeatsReceived() > before) {
+        maybeUp();
+      }
+    }
+  }
+
+  // ---- status ---------------------------------------------------------------------------------------------
+
+  private void announce(io.peermesh.shared.reconnect.Transition t, io.peermesh.shared.reconnect.MachineState now) {
+    String from = wire(t.from());
+    String to = wire(t.to());
+    String reason = now.lastReason();
+    long attempt = now.attempt();
+    String path = degraded ? "signaling" : relayOnlyNext ? "relay" : "direct";
+    vertx.eventBus().publish(Addresses.Supervisor.STATE, new StateChange(connectionId, request.room(),
+        request.peer(), request.remote(), from, to, reason, attempt, path));
+    if (signaling != null) {
+      JsonObject state = new JsonObject().put("type", "state").put("state", to).put("previous", from)
+          .put("attempt", (int) Math.min(Integer.MAX_VALUE, attempt));
+      if (reason != null) {
+        state.put("reason", reason);
+      }
+      signaling.send(state);
+    }
+  }
+
+  static String wire(ConnectionState state) {
+    return state.name().toLowerCase().replace('_', '-');
+  }
+
+  private Future<Void> end(String reason) {
+    if (ending) {
+      return Future.succeededFuture();
+    }
+    if (!controller.state().isTerminal()) {
+      run(controller.fire(new ConnectionEvent.Close(reason)));
+    }
+    ending = true;
+    return vertx.undeploy(deploymentID());
+  }
+
+  private void count(String name) {
+    counters.merge(name, 1L, Long::sum);
+  }
+
+  /** Counters for tests and the status page: links created, messages in per channel, errors. */
+  public Map<String, Long> counters() {
+    return Map.copyOf(counters);
+  }
+
+  public String connectionId() {
+    return connectionId;
+  }
+
+  private static List<RTCIceServer> iceServers(JsonArray servers) {
+    List<RTCIceServer> out = new ArrayList<>();
+    for (Object o : servers) {
+      JsonObject s = (JsonObject) o;
+      RTCIceServer server = new RTCIceServer();
+      server.urls = new ArrayList<>();
+      s.getJsonArray("urls", new JsonArray()).forEach(u -> server.urls.add(String.valueOf(u)));
+      server.username = s.getString("username");
+      server.password = s.getString("credential");
+      out.add(server);
+    }
+    return out;
+  }
+}
