@@ -118,11 +118,14 @@ final class ChannelMux {
     return Refusal.NONE;
   }
 
-  /** Sends a heartbeat on presence, ahead of any queued presence data. */
-  void heartbeat() {
-    if (path != null && path.ready(ChannelSpec.PRESENCE)) {
+  /**
+   * Sends a heartbeat on presence over {@code via}, ahead of any queued presence data. It goes over a link
+   * that is not yet the data path too: a heartbeat answered proves the link carries data.
+   */
+  static void heartbeat(Path via) {
+    if (via.ready(ChannelSpec.PRESENCE)) {
       ByteBuffer beat = ByteBuffer.allocate(9).put(PRESENCE_HEARTBEAT).putLong(System.currentTimeMillis()).flip();
-      path.send(ChannelSpec.PRESENCE, beat);
+      via.send(ChannelSpec.PRESENCE, beat);
     }
   }
 

@@ -82,11 +82,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   @Override
   public Future<?> start() {
-    Map<String, Object> reconnect = new HashMap<>(ReconnectConfig.defaults().toMap());
-    reconnect.putAll(request.reconnect() == null ? Map.of() : request.reconnect());
-    controller = ReconnectController.create(ReconnectConfig.fromMap(reconnect), Clock.systemUTC(),
-        RandomGenerator.getDefault());
-    controller.addListener(this::announce);
     mux = new ChannelMux(options, this, System::nanoTime);
     impolite = request.peer().compareTo(request.remote()) > 0;
 
@@ -108,6 +103,13 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         .compose(v -> signaling.open())
         .onSuccess(joined -> {
           iceServers = iceServers(joined.getJsonArray("iceServers", new JsonArray()));
+          Map<String, Object> reconnect = new HashMap<>(ReconnectConfig.defaults().toMap());
+          // Relay-only attempts make sense only when signaling handed out TURN credentials.
+          reconnect.put("relayAvailable", iceServers.stream().anyMatch(s -> s.username != null));
+          reconnect.putAll(request.reconnect() == null ? Map.of() : request.reconnect());
+          controller = ReconnectController.create(ReconnectConfig.fromMap(reconnect), Clock.systemUTC(),
+              RandomGenerator.getDefault());
+          controller.addListener(this::announce);
           for (Object p : joined.getJsonArray("peers", new JsonArray())) {
             if (request.remote().equals(((JsonObject) p).getString("peer"))) {
               remotePresent = true;
@@ -319,7 +321,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (ending) {
       return;
     }
-    mux.heartbeat();
+    ChannelMux.heartbeat(linkPath);
     ConnectionState state = controller.state();
     long silentMs = mux.silenceNanos() / 1_000_000;
     if (state == ConnectionState.CONNECTED && silentMs > options.deadAfterMs()) {
@@ -463,7 +465,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         openChannels.add(channel);
         if (linkReady()) {
           mux.resetSilence();
-          mux.heartbeat();
+          ChannelMux.heartbeat(linkPath);
         }
       }
     }
@@ -517,7 +519,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (ending) {
       return Future.succeededFuture();
     }
-    if (!controller.state().isTerminal()) {
+    if (controller != null && !controller.state().isTerminal()) {
       run(controller.fire(new ConnectionEvent.Close(reason)));
     }
     ending = true;

@@ -1,0 +1,80 @@
+package io.peermesh.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.StateChange;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.NetworkNamespace;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Two supervisors connect through real signaling with real webrtc-java connections. */
+class SupervisorConnectionTest {
+  private static SupervisorHarness harness;
+
+  @BeforeAll
+  static void start() {
+    NetworkNamespace.requireInCi();
+    NetworkNamespace.assume();
+    harness = new SupervisorHarness();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  @Test
+  void twoSupervisorsOpenAllFiveChannelsAndPassMessagesBothWaysOnEach() throws Exception {
+    Map<ChannelSpec, LinkedBlockingQueue<InboundMessage>> inbound = new EnumMap<>(ChannelSpec.class);
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      inbound.put(spec, harness.inbound("pair", spec));
+    }
+    long started = System.nanoTime();
+    String a = harness.start("pair", "bot-a", "bot-b", Map.of());
+    String b = harness.start("pair", "bot-b", "bot-a", Map.of());
+    harness.awaitState(a, "connected", Duration.ofSeconds(20));
+    StateChange bUp = harness.awaitState(b, "connected", Duration.ofSeconds(20));
+    System.out.printf("MEASURED supervisor pair setup (request to connected) %d ms%n",
+        (System.nanoTime() - started) / 1_000_000);
+    assertEquals("pair", bUp.room());
+
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      byte[] toB = ("a->b " + spec.label()).getBytes(StandardCharsets.UTF_8);
+      byte[] toA = ("b->a " + spec.label()).getBytes(StandardCharsets.UTF_8);
+      assertTrue(Await.result(harness.send(a, spec, toB)).accepted());
+      assertTrue(Await.result(harness.send(b, spec, toA)).accepted());
+      InboundMessage first = inbound.get(spec).poll(10, TimeUnit.SECONDS);
+      InboundMessage second = inbound.get(spec).poll(10, TimeUnit.SECONDS);
+      assertNotNull(first, spec.label());
+      assertNotNull(second, spec.label());
+      InboundMessage atB = first.connection().equals(b) ? first : second;
+      InboundMessage atA = first.connection().equals(a) ? first : second;
+      assertArrayEquals(toB, atB.data(), spec.label());
+      assertEquals("bot-a", atB.from());
+      assertArrayEquals(toA, atA.data(), spec.label());
+      assertEquals(spec.sequenced() ? 1 : 0, atB.seq(), spec.label());
+    }
+    assertEquals("unknown-channel", Await.result(harness.send(a, ChannelSpec.CODE_SYNC, new byte[0])
+        .compose(ok -> harness.vertx.eventBus().<io.peermesh.shared.bus.BusMessages.SendAck>request(
+            io.peermesh.shared.bus.Addresses.Supervisor.send(a),
+            new io.peermesh.shared.bus.BusMessages.OutboundMessage("smoke-signals", new byte[1])))).body().code());
+    harness.close(a);
+    harness.close(b);
+    harness.awaitState(a, "closed", Duration.ofSeconds(10));
+  }
+}
