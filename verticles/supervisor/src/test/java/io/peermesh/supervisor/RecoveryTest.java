@@ -113,4 +113,97 @@ class RecoveryTest {
     Await.result(sent, 120);
     assertExactlyOnceInOrder(inbound, b, 10_000);
   }
+
+  /** Settings that make the ladder short enough for a test: one ICE restart, then new connections. */
+  private static Map<String, Object> shortLadder(boolean degradedAllowed, int newConnections) {
+    return Map.of("graceDelayMs", 300, "iceRestartAttempts", 1, "iceRestartTimeoutMs", 1_500,
+        "newConnectionAttempts", newConnections, "connectTimeoutMs", 3_000, "backoffBaseMs", 100,
+        "backoffCapMs", 500, "degradedAllowed", degradedAllowed, "probeIntervalMs", 1_500);
+  }
+
+  @Test
+  void aCutLongerThanTheIceRestartBudgetGetsANewConnectionAndStillLosesNoCodeSync() throws Exception {
+    LinkedBlockingQueue<InboundMessage> inbound = harness.inbound("long-cut", ChannelSpec.CODE_SYNC);
+    String a = harness.start("long-cut", "sender", "receiver", shortLadder(false, 50));
+    String b = harness.start("long-cut", "receiver", "sender", shortLadder(false, 50));
+    harness.awaitState(a, "connected", Duration.ofSeconds(20));
+    harness.awaitState(b, "connected", Duration.ofSeconds(20));
+    harness.clearStates();
+    Future<Void> sent = sendNumbered(a, 3_000, 30, 20);
+    try (PathCut cut = new PathCut(harness.signalingPort)) {
+      cut.cut();
+      harness.awaitState(s -> s.connection().equals(a) && s.to().equals("reconnecting"), Duration.ofSeconds(30),
+          "a new-connection attempt");
+      cut.restore();
+      long restoredAt = System.nanoTime();
+      harness.awaitState(a, "connected", Duration.ofSeconds(40));
+      System.out.printf("MEASURED long cut: new connection up %d ms after restore%n",
+          (System.nanoTime() - restoredAt) / 1_000_000);
+      harness.states.stream().filter(x -> x.connection().equals(a))
+          .forEach(x -> System.out.println("TIMELINE long " + x.from() + " -> " + x.to() + " " + x.reason()));
+    }
+    Await.result(sent, 120);
+    assertExactlyOnceInOrder(inbound, b, 3_000);
+  }
+
+  @Test
+  void whenWebRtcIsBlockedDegradedModeCarriesTheChannelsOverSignalingAndUpgradesBack() throws Exception {
+    LinkedBlockingQueue<InboundMessage> inbound = harness.inbound("degraded", ChannelSpec.CODE_SYNC);
+    LinkedBlockingQueue<InboundMessage> cursors = harness.inbound("degraded", ChannelSpec.CURSOR_POS);
+    String a = harness.start("degraded", "sender", "receiver", shortLadder(true, 1));
+    String b = harness.start("degraded", "receiver", "sender", shortLadder(true, 1));
+    harness.awaitState(a, "connected", Duration.ofSeconds(20));
+    harness.awaitState(b, "connected", Duration.ofSeconds(20));
+    harness.clearStates();
+    try (PathCut cut = new PathCut(harness.signalingPort)) {
+      cut.cut();
+      harness.awaitState(a, "degraded", Duration.ofSeconds(40));
+      harness.awaitState(b, "degraded", Duration.ofSeconds(40));
+      Await.result(sendNumbered(a, 300, 10, 20), 60);
+      assertTrue(Await.result(harness.send(a, ChannelSpec.CURSOR_POS, new byte[] {1, 2})).accepted());
+      assertExactlyOnceInOrder(inbound, b, 300);
+      InboundMessage cursor = cursors.poll(20, TimeUnit.SECONDS);
+      assertTrue(cursor != null && cursor.connection().equals(b), "cursor-pos travels over signaling too");
+      cut.restore();
+      long restoredAt = System.nanoTime();
+      harness.awaitState(a, "connected", Duration.ofSeconds(40));
+      System.out.printf("MEASURED degraded: upgraded back to WebRTC %d ms after restore%n",
+          (System.nanoTime() - restoredAt) / 1_000_000);
+      harness.states.stream().filter(x -> x.connection().equals(a))
+          .forEach(x -> System.out.println("TIMELINE degraded " + x.from() + " -> " + x.to() + " " + x.reason()));
+    }
+    Future<Void> after = sendNumbered(a, 100, 10, 10);
+    Await.result(after, 60);
+    long expected = 300;
+    while (expected < 400) {
+      InboundMessage m = inbound.poll(30, TimeUnit.SECONDS);
+      if (m == null) {
+        throw new AssertionError("message " + expected + " never arrived after the upgrade");
+      }
+      if (m.connection().equals(b)) {
+        assertEquals(expected - 300, ByteBuffer.wrap(m.data()).getLong());
+        assertEquals(expected + 1, m.seq());
+        expected++;
+      }
+    }
+  }
+
+  @Test
+  void theStopRuleEndsInFailedWithAReason() throws Exception {
+    Map<String, Object> giveUpFast = new java.util.HashMap<>(shortLadder(false, 1));
+    giveUpFast.put("maxAttempts", 2);
+    String a = harness.start("doomed", "sender", "receiver", giveUpFast);
+    String b = harness.start("doomed", "receiver", "sender", giveUpFast);
+    harness.awaitState(a, "connected", Duration.ofSeconds(20));
+    harness.awaitState(b, "connected", Duration.ofSeconds(20));
+    try (PathCut cut = new PathCut(harness.signalingPort)) {
+      cut.cut();
+      StateChange failed = harness.awaitState(a, "failed", Duration.ofSeconds(60));
+      assertTrue(failed.reason() != null && !failed.reason().isBlank(), "failed carries a reason");
+      System.out.println("MEASURED stop rule reason: " + failed.reason());
+      SendAck refused = Await.result(harness.send(a, ChannelSpec.CODE_SYNC, new byte[] {1})
+          .recover(e -> Future.succeededFuture(new SendAck(false, "closed"))));
+      assertTrue(!refused.accepted(), "a failed connection accepts nothing");
+    }
+  }
 }
