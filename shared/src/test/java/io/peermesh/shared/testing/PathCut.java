@@ -14,17 +14,34 @@ public final class PathCut implements AutoCloseable {
   private boolean cut;
 
   public PathCut(int... keepTcpPorts) {
-    StringBuilder keep = new StringBuilder();
-    for (int port : keepTcpPorts) {
-      keep.append(keep.length() == 0 ? "" : ",").append(port);
-    }
+    this(ports(keepTcpPorts), "");
+  }
+
+  /**
+   * Drops UDP except {@code keepUdp} and TCP except {@code keepTcp} (multiport lists such as
+   * {@code "3478,49160:49200"}; empty keeps none).
+   */
+  public PathCut(String keepTcp, String keepUdp) {
+    StringBuilder keep = new StringBuilder(keepTcp);
     for (String chain : List.of("INPUT", "OUTPUT")) {
-      rules.add(List.of(chain, "-p", "udp", "-j", "DROP"));
+      if (keepUdp.isEmpty()) {
+        rules.add(List.of(chain, "-p", "udp", "-j", "DROP"));
+      } else {
+        rules.add(List.of(chain, "-p", "udp", "-m", "multiport", "!", "--ports", keepUdp, "-j", "DROP"));
+      }
       if (keep.length() > 0) {
         // iptables-nft 1.8.9 drops the kept port with "! --dport X ! --sport X"; multiport works.
         rules.add(List.of(chain, "-p", "tcp", "-m", "multiport", "!", "--ports", keep.toString(), "-j", "DROP"));
       }
     }
+  }
+
+  private static String ports(int... ports) {
+    StringBuilder out = new StringBuilder();
+    for (int port : ports) {
+      out.append(out.length() == 0 ? "" : ",").append(port);
+    }
+    return out.toString();
   }
 
   public void cut() {
