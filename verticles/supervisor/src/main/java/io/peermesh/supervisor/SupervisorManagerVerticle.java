@@ -38,11 +38,13 @@ public final class SupervisorManagerVerticle extends VerticleBase {
     options = SupervisorOptions.from(supervisor.getJsonObject("connection"));
     FactoryPool.Limits defaults = FactoryPool.Limits.defaults();
     JsonObject limits = supervisor.getJsonObject("pool", new JsonObject());
-    pool = FactoryPool.shared(new FactoryPool.Limits(
+    FactoryPool.Limits configured = new FactoryPool.Limits(
         limits.getInteger("factories", defaults.factories()),
         limits.getInteger("maxConnectionsPerFactory", defaults.maxConnectionsPerFactory()),
-        limits.getInteger("retireAfter", defaults.retireAfter()),
-        limits.getInteger("reservedDescriptors", defaults.reservedDescriptors())));
+        limits.getLong("maxConnectionsServed", defaults.maxConnectionsServed()),
+        limits.getInteger("reservedDescriptors", defaults.reservedDescriptors()));
+    // Factories are per JVM; a private pool is for tests that need their own limits.
+    pool = limits.getBoolean("private", false) ? new FactoryPool(configured) : FactoryPool.shared(configured);
     nodeId = config().getString("nodeId", "local");
     consumer = vertx.eventBus().consumer(Addresses.Supervisor.START, this::onStart);
     return consumer.completion();

@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -17,23 +15,25 @@ import java.util.stream.Stream;
  * {@code maxConnectionsPerFactory} per factory or when free file descriptors run short, because one factory
  * falls off a cliff near 2,500 connections and takes its existing connections with it.
  *
- * <p>Churn: {@code close()} never frees a connection's native memory in webrtc-java 0.14.0 (~68 KB each), but
- * disposing the factory does. So a factory that has served {@code retireAfter} connections takes no new ones
- * and is disposed, with its audio module, once its last connection closes; a fresh one replaces it.
+ * <p>Churn: {@code close()} never frees a connection's native memory in webrtc-java 0.14.0 (~68 KB each).
+ * Retiring and disposing factories was measured not to help: the closed connections keep the factory's
+ * internals alive, so memory stays and two native threads per disposed factory leak as well
+ * (docs/SUPERVISOR.md). What works is recycling the process: after {@code maxConnectionsServed} connections
+ * the pool refuses new ones, so the node drains and its clients resume on other nodes.
  */
 public final class FactoryPool {
-  private static final Logger LOG = Logger.getLogger(FactoryPool.class.getName());
-
   /** Limits of one pool. */
-  public record Limits(int factories, int maxConnectionsPerFactory, int retireAfter, int reservedDescriptors) {
+  public record Limits(int factories, int maxConnectionsPerFactory, long maxConnectionsServed,
+      int reservedDescriptors) {
     public Limits {
-      if (factories <= 0 || maxConnectionsPerFactory <= 0 || retireAfter <= 0 || reservedDescriptors < 0) {
+      if (factories <= 0 || maxConnectionsPerFactory <= 0 || maxConnectionsServed <= 0 || reservedDescriptors < 0) {
         throw new IllegalArgumentException("factory pool limits must be positive");
       }
     }
 
+    /** About one factory per core, 2,000 each (the cliff is near 2,500), recycle after 50,000 (~3.4 GB leaked). */
     public static Limits defaults() {
-      return new Limits(Math.max(1, Runtime.getRuntime().availableProcessors()), 2_000, 1_000, 2_000);
+      return new Limits(Math.max(1, Runtime.getRuntime().availableProcessors()), 2_000, 50_000, 2_000);
     }
   }
 
@@ -43,8 +43,6 @@ public final class FactoryPool {
     final PeerConnectionFactory factory;
     final HeadlessAudioDeviceModule audio;
     int active;
-    int served;
-    boolean retiring;
 
     Slot(int index) {
       this.index = index;
@@ -66,7 +64,7 @@ public final class FactoryPool {
   private final Limits limits;
   private final List<Slot> slots = new ArrayList<>();
   private int created;
-  private int disposed;
+  private long served;
 
   public FactoryPool(Limits limits) {
     this.limits = limits;
@@ -87,52 +85,33 @@ public final class FactoryPool {
       throw new CapacityException("node at capacity: " + open + " connections on " + limits.factories()
           + " factories (" + limits.maxConnectionsPerFactory() + " each)");
     }
+    if (served >= limits.maxConnectionsServed()) {
+      throw new CapacityException("node must be recycled: it served " + served + " connections and webrtc-java "
+          + "never frees a closed connection's native memory");
+    }
     long free = freeDescriptors();
     if (free >= 0 && free < limits.reservedDescriptors()) {
       throw new CapacityException("node at capacity: only " + free + " file descriptors left");
     }
     Slot best = null;
     for (Slot slot : slots) {
-      if (!slot.retiring && slot.active < limits.maxConnectionsPerFactory()
-          && (best == null || slot.active < best.active)) {
+      if (slot.active < limits.maxConnectionsPerFactory() && (best == null || slot.active < best.active)) {
         best = slot;
       }
     }
-    long live = slots.stream().filter(s -> !s.retiring).count();
-    if ((best == null || best.active > 0) && live < limits.factories()) {
+    // Spread over up to `factories` factories, created on demand.
+    if ((best == null || best.active > 0) && slots.size() < limits.factories()) {
       best = new Slot(created++);
       slots.add(best);
     }
-    if (best == null) {
-      throw new CapacityException("node at capacity: every factory is full or retiring");
-    }
     best.active++;
-    best.served++;
-    if (best.served >= limits.retireAfter()) {
-      best.retiring = true;
-    }
+    served++;
     return best;
   }
 
-  /** Gives a place back after the connection is closed; disposes a retiring factory left empty. */
-  public void release(Slot slot) {
-    boolean dispose;
-    synchronized (this) {
-      slot.active--;
-      dispose = slot.retiring && slot.active == 0 && slots.remove(slot);
-      if (dispose) {
-        disposed++;
-      }
-    }
-    if (dispose) {
-      // Only after its last connection closed: a send on a disposed factory crashes the JVM.
-      try {
-        slot.factory.dispose();
-        slot.audio.dispose();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "disposing a retired factory failed", e);
-      }
-    }
+  /** Gives a place back after the connection is closed. */
+  public synchronized void release(Slot slot) {
+    slot.active--;
   }
 
   public synchronized int active() {
@@ -143,8 +122,8 @@ public final class FactoryPool {
     return created;
   }
 
-  public synchronized int factoriesDisposed() {
-    return disposed;
+  public synchronized long served() {
+    return served;
   }
 
   public Limits limits() {
