@@ -10,7 +10,7 @@ record NodeOptions(List<String> roles, boolean clustered, String clusterName, St
     List<String> members, int eventBusPort, int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds,
     int joinWaitSeconds) {
 
-  static final Set<String> KNOWN_ROLES = Set.of("signaling");
+  static final Set<String> KNOWN_ROLES = Set.of("signaling", "supervisor");
 
   NodeOptions {
     roles = List.copyOf(roles);

@@ -6,6 +6,7 @@ import com.hazelcast.core.HazelcastInstance;
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.config.SignalingConfig;
 import io.peermesh.signaling.SignalingVerticle;
+import io.peermesh.supervisor.SupervisorManagerVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -55,6 +56,11 @@ public final class PeerMeshNode {
     JsonObject verticleConfig = config.copy().put("nodeId", nodeId);
     Future<?> deployed = signaling == null ? Future.succeededFuture()
         : vertx.deployVerticle(signaling, new DeploymentOptions().setConfig(verticleConfig));
+    if (options.roles().contains("supervisor")) {
+      // The supervisor manager loads webrtc-java only when the first connection is requested.
+      deployed = deployed.compose(id -> vertx.deployVerticle(new SupervisorManagerVerticle(),
+          new DeploymentOptions().setConfig(verticleConfig)));
+    }
     return deployed
         .map(id -> {
           LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles());

@@ -28,7 +28,7 @@ class ConfigLoadingTest {
     assertTrue(signaling.devMode(), "the quick start runs in explicit dev mode");
     NodeOptions node = NodeOptions.from(config);
     assertTrue(node.clustered());
-    assertEquals(List.of("signaling"), node.roles());
+    assertEquals(List.of("signaling", "supervisor"), node.roles());
     assertEquals("127.0.0.1", node.host());
   }
 

@@ -28,6 +28,7 @@ public final class SupervisorManagerVerticle extends VerticleBase {
   private final AtomicInteger running = new AtomicInteger();
   private FactoryPool pool;
   private SupervisorOptions options;
+  private java.util.Map<String, Object> reconnectDefaults;
   private String nodeId;
   private MessageConsumer<SupervisorRequest> consumer;
 
@@ -36,10 +37,17 @@ public final class SupervisorManagerVerticle extends VerticleBase {
     BusCodecs.register(vertx);
     JsonObject supervisor = config().getJsonObject("supervisor", new JsonObject());
     options = SupervisorOptions.from(supervisor.getJsonObject("connection"));
+    reconnectDefaults = supervisor.getJsonObject("reconnect", new JsonObject()).getMap();
+    // Fail at start, not at the first connection, on a bad reconnect setting.
+    java.util.Map<String, Object> merged = new java.util.HashMap<>(
+        io.peermesh.shared.reconnect.ReconnectConfig.defaults().toMap());
+    merged.putAll(reconnectDefaults);
+    io.peermesh.shared.reconnect.ReconnectConfig.fromMap(merged);
     FactoryPool.Limits defaults = FactoryPool.Limits.defaults();
     JsonObject limits = supervisor.getJsonObject("pool", new JsonObject());
     FactoryPool.Limits configured = new FactoryPool.Limits(
-        limits.getInteger("factories", defaults.factories()),
+        // 0: one per core.
+        limits.getInteger("factories", 0) > 0 ? limits.getInteger("factories") : defaults.factories(),
         limits.getInteger("maxConnectionsPerFactory", defaults.maxConnectionsPerFactory()),
         limits.getLong("maxConnectionsServed", defaults.maxConnectionsServed()),
         limits.getInteger("reservedDescriptors", defaults.reservedDescriptors()));
@@ -65,7 +73,8 @@ public final class SupervisorManagerVerticle extends VerticleBase {
         return;
       }
       String connection = "c-" + UUID.randomUUID();
-      SupervisorVerticle supervisor = new SupervisorVerticle(request, options, connection, pool, acquired.result());
+      SupervisorVerticle supervisor = new SupervisorVerticle(request, options, reconnectDefaults, connection, pool,
+          acquired.result());
       vertx.deployVerticle(supervisor).onComplete(deployed -> {
         if (deployed.failed()) {
           msg.fail(500, "supervisor failed to start: " + deployed.cause().getMessage());

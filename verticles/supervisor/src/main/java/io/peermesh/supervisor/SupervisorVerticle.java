@@ -71,8 +71,12 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final Map<String, Long> counters = new HashMap<>();
 
-  public SupervisorVerticle(SupervisorRequest request, SupervisorOptions options, String connectionId,
-      FactoryPool pool, FactoryPool.Slot slot) {
+  private final Map<String, Object> reconnectDefaults;
+
+  /** {@code reconnectDefaults}: the node's {@code supervisor.reconnect} settings; the request may override. */
+  public SupervisorVerticle(SupervisorRequest request, SupervisorOptions options, Map<String, Object> reconnectDefaults,
+      String connectionId, FactoryPool pool, FactoryPool.Slot slot) {
+    this.reconnectDefaults = Map.copyOf(reconnectDefaults);
     this.request = request;
     this.options = options;
     this.connectionId = connectionId;
@@ -104,6 +108,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         .onSuccess(joined -> {
           iceServers = iceServers(joined.getJsonArray("iceServers", new JsonArray()));
           Map<String, Object> reconnect = new HashMap<>(ReconnectConfig.defaults().toMap());
+          reconnect.putAll(reconnectDefaults);
           // Relay-only attempts make sense only when signaling handed out TURN credentials.
           reconnect.put("relayAvailable", iceServers.stream().anyMatch(s -> s.username != null));
           reconnect.putAll(request.reconnect() == null ? Map.of() : request.reconnect());
@@ -362,8 +367,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (channel == null) {
       return new SendAck(false, "unknown-channel");
     }
-    if (ending) {
-      return new SendAck(false, "closed");
+    if (ending || controller == null || controller.state().isTerminal()) {
+      return new SendAck(false, controller != null && controller.state() == ConnectionState.FAILED ? "failed"
+          : "closed");
     }
     return switch (mux.offer(channel, message.data())) {
       case NONE -> new SendAck(true, null);

@@ -201,8 +201,9 @@ class RecoveryTest {
       StateChange failed = harness.awaitState(a, "failed", Duration.ofSeconds(60));
       assertTrue(failed.reason() != null && !failed.reason().isBlank(), "failed carries a reason");
       System.out.println("MEASURED stop rule reason: " + failed.reason());
+      // Refused with "failed" while the supervisor undeploys, then no handler at all: never accepted.
       SendAck refused = Await.result(harness.send(a, ChannelSpec.CODE_SYNC, new byte[] {1})
-          .recover(e -> Future.succeededFuture(new SendAck(false, "closed"))));
+          .recover(e -> Future.succeededFuture(new SendAck(false, "gone"))));
       assertTrue(!refused.accepted(), "a failed connection accepts nothing");
     }
   }
