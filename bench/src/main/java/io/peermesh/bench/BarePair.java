@@ -1,0 +1,185 @@
+package io.peermesh.bench;
+
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PortAllocatorConfig;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCConfiguration;
+import dev.onvoid.webrtc.RTCDataChannel;
+import dev.onvoid.webrtc.RTCDataChannelBuffer;
+import dev.onvoid.webrtc.RTCDataChannelInit;
+import dev.onvoid.webrtc.RTCDataChannelObserver;
+import dev.onvoid.webrtc.RTCDataChannelState;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCOfferOptions;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/**
+ * The baseline: two webrtc-java peers in this JVM on one factory, SDP and candidates exchanged in memory, the
+ * same five negotiated channels, no Vert.x, no framing. Callbacks only complete futures and count.
+ */
+final class BarePair implements AutoCloseable {
+  final RTCPeerConnection a;
+  final RTCPeerConnection b;
+  final RTCDataChannel[] channelsA = new RTCDataChannel[5];
+  final RTCDataChannel[] channelsB = new RTCDataChannel[5];
+  private final CountDownLatch open = new CountDownLatch(10);
+  volatile Consumer<byte[]> onMessageAtB = m -> { };
+  volatile Consumer<byte[]> onMessageAtA = m -> { };
+
+  BarePair(PeerConnectionFactory factory) {
+    RTCConfiguration config = new RTCConfiguration();
+    config.portAllocatorConfig = new PortAllocatorConfig().setDisableTcp(true);
+    a = factory.createPeerConnection(config, candidate -> trickle(candidate, true));
+    b = factory.createPeerConnection(config, candidate -> trickle(candidate, false));
+    int[][] specs = {{0, 1, -1}, {1, 0, 0}, {2, 1, -1}, {3, 1, -1}, {4, 1, -1}};
+    String[] labels = {"code-sync", "cursor-pos", "ai-stream", "presence", "files"};
+    for (int i = 0; i < 5; i++) {
+      channelsA[i] = channel(a, labels[i], specs[i], true);
+      channelsB[i] = channel(b, labels[i], specs[i], false);
+    }
+  }
+
+  private RTCDataChannel channel(RTCPeerConnection pc, String label, int[] spec, boolean atA) {
+    RTCDataChannelInit init = new RTCDataChannelInit();
+    init.negotiated = true;
+    init.id = spec[0];
+    init.ordered = spec[1] == 1;
+    init.maxRetransmits = spec[2];
+    RTCDataChannel channel = pc.createDataChannel(label, init);
+    channel.registerObserver(new RTCDataChannelObserver() {
+      @Override
+      public void onBufferedAmountChange(long previous) {}
+
+      @Override
+      public void onStateChange() {
+        try {
+          if (channel.getState() == RTCDataChannelState.OPEN) {
+            open.countDown();
+          }
+        } catch (Throwable ignored) {
+          // never let anything escape into native code
+        }
+      }
+
+      @Override
+      public void onMessage(RTCDataChannelBuffer buffer) {
+        try {
+          byte[] copy = new byte[buffer.data.remaining()];
+          buffer.data.get(copy);
+          (atA ? onMessageAtA : onMessageAtB).accept(copy);
+        } catch (Throwable ignored) {
+          // never let anything escape into native code
+        }
+      }
+    });
+    return channel;
+  }
+
+  private final java.util.List<RTCIceCandidate> fromA = new java.util.ArrayList<>();
+  private final java.util.List<RTCIceCandidate> fromB = new java.util.ArrayList<>();
+  private boolean described;
+
+  /** Candidates wait until both descriptions are set (they may come before setLocalDescription succeeds). */
+  private synchronized void trickle(RTCIceCandidate candidate, boolean byA) {
+    try {
+      if (described) {
+        (byA ? b : a).addIceCandidate(candidate);
+      } else {
+        (byA ? fromA : fromB).add(candidate);
+      }
+    } catch (Throwable ignored) {
+      // never let anything escape into native code
+    }
+  }
+
+  private synchronized void flushCandidates() {
+    described = true;
+    fromA.forEach(b::addIceCandidate);
+    fromB.forEach(a::addIceCandidate);
+    fromA.clear();
+    fromB.clear();
+  }
+
+  /** Offer, answer, both set; then waits until all ten channel ends are open. */
+  void connect() throws Exception {
+    RTCSessionDescription offer = create(true, a);
+    set(a, offer, true);
+    set(b, offer, false);
+    RTCSessionDescription answer = create(false, b);
+    set(b, answer, true);
+    set(a, answer, false);
+    flushCandidates();
+    open.await();
+  }
+
+  void send(int channel, ByteBuffer data, boolean fromA) throws Exception {
+    (fromA ? channelsA : channelsB)[channel].send(new RTCDataChannelBuffer(data, true));
+  }
+
+  long buffered(int channel, boolean atA) {
+    return (atA ? channelsA : channelsB)[channel].getBufferedAmount();
+  }
+
+  private static RTCSessionDescription create(boolean offer, RTCPeerConnection pc) throws Exception {
+    CompletableFuture<RTCSessionDescription> f = new CompletableFuture<>();
+    CreateSessionDescriptionObserver observer = new CreateSessionDescriptionObserver() {
+      @Override
+      public void onSuccess(RTCSessionDescription description) {
+        f.complete(description);
+      }
+
+      @Override
+      public void onFailure(String error) {
+        f.completeExceptionally(new IllegalStateException(error));
+      }
+    };
+    if (offer) {
+      pc.createOffer(new RTCOfferOptions(), observer);
+    } else {
+      pc.createAnswer(new RTCAnswerOptions(), observer);
+    }
+    return f.get();
+  }
+
+  private static void set(RTCPeerConnection pc, RTCSessionDescription d, boolean local) throws Exception {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    SetSessionDescriptionObserver observer = new SetSessionDescriptionObserver() {
+      @Override
+      public void onSuccess() {
+        f.complete(null);
+      }
+
+      @Override
+      public void onFailure(String error) {
+        f.completeExceptionally(new IllegalStateException(error));
+      }
+    };
+    if (local) {
+      pc.setLocalDescription(d, observer);
+    } else {
+      pc.setRemoteDescription(d, observer);
+    }
+    f.get();
+  }
+
+  @Override
+  public void close() {
+    for (RTCDataChannel c : channelsA) {
+      c.unregisterObserver();
+      c.close();
+    }
+    for (RTCDataChannel c : channelsB) {
+      c.unregisterObserver();
+      c.close();
+    }
+    a.close();
+    b.close();
+  }
+}

@@ -1,0 +1,322 @@
+package io.peermesh.bench;
+
+import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
+import io.peermesh.shared.testing.Await;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Rows 1, 3, 4 and 5: setup, throughput and round trips, ours against bare webrtc-java and TCP. */
+final class WebRtcBench {
+  private static final String CODE_SYNC = "code-sync";
+  private final Sizes sizes;
+  private final PeerConnectionFactory factory;
+  private final HeadlessAudioDeviceModule audio = new HeadlessAudioDeviceModule();
+
+  /** How much work each figure does (smoke runs are tiny). */
+  record Sizes(int setupRepeats, int manyPairs, int throughputMessages1k, int throughputMessages16k,
+      int roundTrips) {}
+
+  WebRtcBench(Sizes sizes) {
+    this.sizes = sizes;
+    this.factory = new PeerConnectionFactory(audio);
+  }
+
+  List<Row> run(Mesh mesh) throws Exception {
+    List<Row> rows = new ArrayList<>();
+    rows.add(setupOne(mesh));
+    rows.add(setupMany(mesh));
+    String[] pair = Await.result(mesh.pair("bench-data"), 60);
+    double tcp1k = tcpThroughput(1024, sizes.throughputMessages1k());
+    rows.add(throughput(mesh, pair, 1024, sizes.throughputMessages1k(), tcp1k));
+    rows.add(throughput(mesh, pair, 16 * 1024, sizes.throughputMessages16k(),
+        tcpThroughput(16 * 1024, sizes.throughputMessages16k())));
+    List<Double> oursIdle = oursRoundTrips(mesh, pair, false);
+    List<Double> bareIdle = bareRoundTrips(false);
+    double oursP50 = Stats.median(oursIdle);
+    double bareP50 = Stats.median(bareIdle);
+    rows.add(new Row("rtt p50, 100 B code-sync", "ms", oursP50, bareP50, "bare webrtc-java", "≤ bare + 0.05 ms",
+        oursP50 <= bareP50 + 0.05, "n=" + oursIdle.size()));
+    double oursP99 = Stats.percentile(oursIdle, 99);
+    double bareP99 = Stats.percentile(bareIdle, 99);
+    rows.add(new Row("rtt p99, 100 B code-sync", "ms", oursP99, bareP99, "bare webrtc-java", "≤ 1.5× bare",
+        oursP99 <= 1.5 * bareP99, ""));
+    List<Double> oursLoaded = oursRoundTrips(mesh, pair, true);
+    double loadedP50 = Stats.median(oursLoaded);
+    double bareLoaded = Stats.median(bareRoundTrips(true));
+    rows.add(new Row("rtt p50 while files streams", "ms", loadedP50, oursP50, "ours idle", "≤ 3× idle",
+        loadedP50 <= 3 * oursP50, String.format(java.util.Locale.ROOT,
+            "bare webrtc-java under the same load: %.2f ms (%.1f× its idle)", bareLoaded, bareLoaded / bareP50)));
+    return rows;
+  }
+
+  private Row setupOne(Mesh mesh) throws Exception {
+    List<Double> ours = new ArrayList<>();
+    List<Double> bare = new ArrayList<>();
+    for (int i = 0; i < sizes.setupRepeats(); i++) {
+      long t0 = System.nanoTime();
+      try (BarePair p = new BarePair(factory)) {
+        p.connect();
+        bare.add((System.nanoTime() - t0) / 1e6);
+      }
+      long t1 = System.nanoTime();
+      String[] pair = Await.result(mesh.pair("setup-" + i), 60);
+      ours.add((System.nanoTime() - t1) / 1e6);
+      mesh.close(pair[0]);
+      mesh.close(pair[1]);
+    }
+    double o = Stats.median(ours);
+    double b = Stats.median(bare);
+    return new Row("setup, 1 pair (request → 5 channels open and a heartbeat answered)", "ms", o, b,
+        "bare webrtc-java", "≤ 1.5× bare", o <= 1.5 * b, "median of " + ours.size()
+            + "; ours includes two WebSocket joins and the signaling round trips");
+  }
+
+  private Row setupMany(Mesh mesh) throws Exception {
+    int n = sizes.manyPairs();
+    long t0 = System.nanoTime();
+    List<BarePair> bares = new ArrayList<>();
+    List<CompletableFuture<Void>> bareDone = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      BarePair p = new BarePair(factory);
+      bares.add(p);
+      bareDone.add(CompletableFuture.runAsync(() -> {
+        try {
+          p.connect();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }));
+    }
+    CompletableFuture.allOf(bareDone.toArray(new CompletableFuture[0])).get(10, TimeUnit.MINUTES);
+    double bare = (System.nanoTime() - t0) / 1e6;
+    bares.forEach(BarePair::close);
+    long t1 = System.nanoTime();
+    List<Future<String[]>> pairs = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      pairs.add(mesh.pair("many-" + i));
+    }
+    Await.result(Future.all(pairs), 600);
+    double ours = (System.nanoTime() - t1) / 1e6;
+    for (Future<String[]> p : pairs) {
+      mesh.close(p.result()[0]);
+      mesh.close(p.result()[1]);
+    }
+    return new Row("setup, " + n + " pairs started at once", "ms", ours, bare, "bare webrtc-java",
+        "≤ 1.5× bare", ours <= 1.5 * bare, "wall time until every pair is up");
+  }
+
+  private Row throughput(Mesh mesh, String[] pair, int size, int count, double tcpMbps) throws Exception {
+    // Ours: bus → supervisor → SCTP → supervisor → bus, with 256 sends in flight.
+    CountDownLatch received = new CountDownLatch(count);
+    AtomicLong bytes = new AtomicLong();
+    String room = "bench-data";
+    mesh.onInbound(room, CODE_SYNC, m -> {
+      if (m.connection().equals(pair[1]) && m.data().length == size) {
+        bytes.addAndGet(m.data().length);
+        received.countDown();
+      }
+    });
+    byte[] payload = new byte[size];
+    long t0 = System.nanoTime();
+    Promise<Void> sent = Promise.promise();
+    mesh.vertx.runOnContext(v -> pump(mesh, pair[0], payload, count, new int[] {0}, new int[] {0}, sent));
+    Await.result(sent.future(), 600);
+    if (!received.await(10, TimeUnit.MINUTES)) {
+      throw new IllegalStateException("throughput: only " + (count - received.getCount()) + " arrived");
+    }
+    double ours = bytes.get() / ((System.nanoTime() - t0) / 1e9) / 1e6;
+    double bare = bareThroughput(size, count);
+    return new Row("throughput, code-sync " + (size / 1024) + " KiB messages", "MB/s", ours, bare,
+        "bare webrtc-java", "≥ 0.9× bare", ours >= 0.9 * bare,
+        String.format(java.util.Locale.ROOT, "loopback TCP: %.0f MB/s", tcpMbps));
+  }
+
+  /** Keeps 256 sends in flight; a refused send (resend buffer full) is retried after the window drains. */
+  private static void pump(Mesh mesh, String from, byte[] payload, int count, int[] issued, int[] inFlight,
+      Promise<Void> done) {
+    while (issued[0] < count && inFlight[0] < 256) {
+      issued[0]++;
+      inFlight[0]++;
+      mesh.send(from, CODE_SYNC, payload).onComplete(ar -> {
+        inFlight[0]--;
+        if (ar.failed() || !ar.result().accepted()) {
+          issued[0]--;
+        }
+        if (issued[0] >= count && inFlight[0] == 0) {
+          done.tryComplete();
+        } else {
+          pump(mesh, from, payload, count, issued, inFlight, done);
+        }
+      });
+    }
+  }
+
+  private double bareThroughput(int size, int count) throws Exception {
+    try (BarePair p = new BarePair(factory)) {
+      p.connect();
+      CountDownLatch received = new CountDownLatch(count);
+      p.onMessageAtB = m -> received.countDown();
+      ByteBuffer payload = ByteBuffer.allocate(size);
+      long t0 = System.nanoTime();
+      long sinceCheck = 0;
+      for (int i = 0; i < count; i++) {
+        payload.clear();
+        p.send(0, payload, true);
+        sinceCheck += size;
+        if (sinceCheck >= 64 * 1024) {
+          sinceCheck = 0;
+          while (p.buffered(0, true) > (1 << 20)) {
+            Thread.onSpinWait();
+          }
+        }
+      }
+      if (!received.await(10, TimeUnit.MINUTES)) {
+        throw new IllegalStateException("bare throughput: messages missing");
+      }
+      return (double) size * count / ((System.nanoTime() - t0) / 1e9) / 1e6;
+    }
+  }
+
+  private static double tcpThroughput(int size, int count) throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      CompletableFuture<Long> reader = CompletableFuture.supplyAsync(() -> {
+        try (Socket s = server.accept(); DataInputStream in = new DataInputStream(s.getInputStream())) {
+          byte[] buffer = new byte[size];
+          long total = 0;
+          for (int i = 0; i < count; i++) {
+            in.readFully(buffer);
+            total += size;
+          }
+          return total;
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      long t0 = System.nanoTime();
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+          DataOutputStream out = new DataOutputStream(s.getOutputStream())) {
+        byte[] payload = new byte[size];
+        for (int i = 0; i < count; i++) {
+          out.write(payload);
+        }
+        out.flush();
+        long total = reader.get(10, TimeUnit.MINUTES);
+        return total / ((System.nanoTime() - t0) / 1e9) / 1e6;
+      }
+    }
+  }
+
+  /** Sequential 100-byte round trips: A sends, B's consumer echoes over B's connection, A times it. */
+  private List<Double> oursRoundTrips(Mesh mesh, String[] pair, boolean underLoad) throws Exception {
+    String room = "bench-data";
+    String channel = "ai-stream";
+    CompletableFuture<Void>[] waiting = new CompletableFuture[1];
+    mesh.onInbound(room, channel, m -> {
+      if (m.connection().equals(pair[1])) {
+        mesh.send(pair[1], channel, m.data());
+      } else if (m.connection().equals(pair[0]) && waiting[0] != null) {
+        waiting[0].complete(null);
+      }
+    });
+    boolean[] loading = {underLoad};
+    if (underLoad) {
+      byte[] chunk = new byte[16 * 1024];
+      mesh.vertx.runOnContext(v -> streamFiles(mesh, pair[0], chunk, loading));
+    }
+    List<Double> rtts = new ArrayList<>();
+    byte[] payload = new byte[100];
+    for (int i = 0; i < sizes.roundTrips(); i++) {
+      waiting[0] = new CompletableFuture<>();
+      long t0 = System.nanoTime();
+      mesh.send(pair[0], channel, payload);
+      waiting[0].get(30, TimeUnit.SECONDS);
+      if (i >= sizes.roundTrips() / 10) {
+        rtts.add((System.nanoTime() - t0) / 1e6);
+      }
+    }
+    loading[0] = false;
+    return rtts;
+  }
+
+  /** Keeps the files channel busy while {@code loading[0]}; the supervisor's queue bound pushes back. */
+  private static void streamFiles(Mesh mesh, String from, byte[] chunk, boolean[] loading) {
+    if (!loading[0]) {
+      return;
+    }
+    mesh.send(from, "files", chunk).onComplete(ar -> {
+      boolean accepted = ar.succeeded() && ar.result().accepted();
+      if (accepted) {
+        streamFiles(mesh, from, chunk, loading);
+      } else {
+        mesh.vertx.setTimer(2, t -> streamFiles(mesh, from, chunk, loading));
+      }
+    });
+  }
+
+  private List<Double> bareRoundTrips(boolean underLoad) throws Exception {
+    try (BarePair p = new BarePair(factory)) {
+      p.connect();
+      CompletableFuture<Void>[] waiting = new CompletableFuture[1];
+      p.onMessageAtB = m -> {
+        try {
+          p.send(2, ByteBuffer.wrap(m), false);
+        } catch (Exception ignored) {
+          // measured as a missing reply
+        }
+      };
+      p.onMessageAtA = m -> waiting[0].complete(null);
+      Thread load = null;
+      boolean[] loading = {underLoad};
+      if (underLoad) {
+        load = new Thread(() -> {
+          ByteBuffer chunk = ByteBuffer.allocate(16 * 1024);
+          try {
+            while (loading[0]) {
+              chunk.clear();
+              p.send(4, chunk, true);
+              while (loading[0] && p.buffered(4, true) > (4 << 20)) {
+                Thread.onSpinWait();
+              }
+            }
+          } catch (Exception ignored) {
+            // the pair is closing
+          }
+        });
+        load.start();
+      }
+      List<Double> rtts = new ArrayList<>();
+      for (int i = 0; i < sizes.roundTrips(); i++) {
+        waiting[0] = new CompletableFuture<>();
+        long t0 = System.nanoTime();
+        p.send(2, ByteBuffer.allocate(100), true);
+        waiting[0].get(30, TimeUnit.SECONDS);
+        if (i >= sizes.roundTrips() / 10) {
+          rtts.add((System.nanoTime() - t0) / 1e6);
+        }
+      }
+      loading[0] = false;
+      if (load != null) {
+        load.join();
+      }
+      return rtts;
+    }
+  }
+
+  void close() {
+    factory.dispose();
+    audio.dispose();
+  }
+}

@@ -1,0 +1,45 @@
+package io.peermesh.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.shared.testing.NetworkNamespace;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The harness in its tiny configuration: checks the output's shape, not the figures. */
+class BenchSmokeTest {
+
+  @Test
+  void smokeRunPrintsATableAndWritesJsonWithEveryRowComplete(@TempDir Path dir) throws Exception {
+    NetworkNamespace.requireInCi();
+    NetworkNamespace.assume();
+    List<Row> rows = BenchMain.run(true);
+    assertTrue(rows.size() >= 10, "rows: " + rows.size());
+    for (Row row : rows) {
+      assertFalse(row.figure().isBlank());
+      assertFalse(row.target().isBlank());
+      if (row.met() != null) {
+        assertTrue(Double.isFinite(row.ours()) && row.ours() > 0, row.figure() + " has no figure");
+        assertTrue(Double.isFinite(row.baseline()) && row.baseline() > 0, row.figure() + " has no baseline");
+      } else {
+        assertFalse(row.note().isBlank(), row.figure() + " is not measured and says nothing");
+      }
+    }
+    String table = Report.markdown(rows);
+    System.out.println(table);
+    assertTrue(table.startsWith("| figure | ours | baseline | ratio | target | met | note |"));
+    assertEquals(rows.size() + 2, table.split("\n").length);
+    Path file = Report.write(dir, "smoke", rows);
+    JsonObject json = new JsonObject(Files.readString(file));
+    assertEquals(rows.size(), json.getJsonArray("rows").size());
+    assertEquals(json, new JsonObject(Files.readString(dir.resolve("latest.json"))));
+    assertNotNull(json.getJsonArray("rows").getJsonObject(0).getValue("ratio"));
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * The five channels of one remote peer, independent of the path under them (the WebRTC link, or the
+ * signaling relay in degraded mode): a port of supervisor/ChannelMux.java. Sequenced channels keep every
+ * message until acknowledged and rewind after a recovery; receivers deliver each number once, in order.
+ * Every queue is bounded; the caller hears a refusal code instead of memory growing.
+ * @module mux
+ */
+import { CHANNELS } from './channels.js';
+import {
+  PRESENCE_HEARTBEAT, PRESENCE_DATA, encodeAck, encodeData, encodeHeartbeat, encodePresence, parseFrame,
+  ReliableReceiver, ReliableSender, ResendBufferFull, ReorderOverflow,
+} from './framing.js';
+import { Deque } from './util.js';
+
+/**
+ * @typedef {object} Path where frames go
+ * @property {(label: string, frame: Uint8Array) => boolean} send false: not now, try again later
+ * @property {(label: string) => number} buffered bytes waiting in the transport (0 where there is none)
+ * @property {(label: string) => boolean} ready
+ * @property {boolean} [lossy] frames can be lost (the signaling relay): stalled acks rewind the sender
+ */
+
+/**
+ * @typedef {object} Sink where delivered messages go
+ * @property {(label: string, seq: number, payload: Uint8Array) => void} deliver
+ * @property {(label: string, reason: string) => void} protocolError
+ */
+
+/** Refusal codes of {@link ChannelMux#offer}. */
+export const QUEUE_FULL = 'queue-full';
+export const RESEND_BUFFER_FULL = 'resend-buffer-full';
+
+function emptyStats() {
+  return { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, resent: 0, duplicates: 0, protocolErrors: 0 };
+}
+
+export class ChannelMux {
+  /**
+   * @param {object} o options (see PeerMeshClient: queueMaxMessages, resendMaxMessages, resendMaxBytes,
+   *     highWaterBytes, lowPriorityHighWaterBytes, ackEveryMessages, relayRewindMs)
+   * @param {Sink} sink
+   * @param {() => number} [now] monotonic clock in ms
+   */
+  constructor(o, sink, now = () => performance.now()) {
+    this.o = o;
+    this.sink = sink;
+    this.now = now;
+    /** @type {Path|null} */
+    this.path = null;
+    this.lastHeartbeatAt = now();
+    this.heartbeatsReceived = 0;
+    this.sequenced = new Map();
+    this.queues = new Map();
+    this.stats = new Map();
+    /** @type {Map<string, Array<{max:number, resolve:Function, reject:Function}>>} */
+    this.drainWaiters = new Map();
+    for (const spec of CHANNELS) {
+      this.stats.set(spec.label, emptyStats());
+      if (spec.sequenced) {
+        this.sequenced.set(spec.label, {
+          sender: new ReliableSender(o.resendMaxMessages, o.resendMaxBytes),
+          receiver: new ReliableReceiver(o.resendMaxMessages, o.resendMaxBytes),
+          nextToTransmit: 1,
+          highestTransmitted: 0,
+          deliveredSinceAck: 0,
+          lastAckedSent: 0,
+          lastAckProgressAt: now(),
+        });
+      } else {
+        this.queues.set(spec.label, new Deque());
+      }
+    }
+  }
+
+  /** Switches paths (null: none). Sequenced channels rewind to their oldest unacknowledged message. */
+  usePath(path) {
+    this.path = path;
+    if (path) {
+      for (const s of this.sequenced.values()) {
+        s.nextToTransmit = s.sender.firstUnacked;
+        s.lastAckProgressAt = this.now();
+      }
+      this.pumpAll();
+    }
+  }
+
+  /**
+   * Accepts an application message (a private copy) and sends it now if the path allows.
+   * @returns {null|'queue-full'|'resend-buffer-full'}
+   */
+  offer(label, payload) {
+    const s = this.sequenced.get(label);
+    if (s) {
+      try {
+        s.sender.enqueue(payload);
+      } catch (e) {
+        if (e instanceof ResendBufferFull) {
+          return RESEND_BUFFER_FULL;
+        }
+        throw e;
+      }
+    } else {
+      const queue = this.queues.get(label);
+      const framed = label === 'presence' ? encodePresence(payload) : payload;
+      if (label === 'cursor-pos') {
+        // Latest wins: a position nobody has sent yet is obsolete once a newer one exists.
+        queue.clear();
+      } else if (queue.length >= this.o.queueMaxMessages) {
+        return QUEUE_FULL;
+      }
+      queue.push(framed);
+    }
+    this.pump(label);
+    return null;
+  }
+
+  /**
+   * Sends a heartbeat on presence over `via`, ahead of any queued presence data. It goes over a link that is
+   * not yet the data path too: a heartbeat answered proves the link carries data.
+   */
+  static heartbeat(via) {
+    if (via.ready('presence')) {
+      via.send('presence', encodeHeartbeat());
+    }
+  }
+
+  /** Milliseconds since the last heartbeat arrived. */
+  silenceMs() {
+    return this.now() - this.lastHeartbeatAt;
+  }
+
+  /** Marks the path alive now (a new path gets a fresh silence window). */
+  resetSilence() {
+    this.lastHeartbeatAt = this.now();
+  }
+
+  /** Sends what the path and the buffer limits allow, highest priority first. */
+  pumpAll() {
+    for (const spec of CHANNELS) {
+      this.pump(spec.label);
+    }
+  }
+
+  pump(label) {
+    const path = this.path;
+    if (path && path.ready(label)) {
+      const s = this.sequenced.get(label);
+      if (s) {
+        this._pumpSequenced(label, s, path);
+      } else {
+        const queue = this.queues.get(label);
+        const stats = this.stats.get(label);
+        while (queue.length > 0 && this._roomFor(label, path)) {
+          const frame = queue.peek();
+          if (!path.send(label, frame)) {
+            break;
+          }
+          queue.shift();
+          stats.messagesOut++;
+          stats.bytesOut += label === 'presence' ? frame.length - 1 : frame.length;
+        }
+      }
+    }
+    this._wakeDrainWaiters(label);
+  }
+
+  _pumpSequenced(label, s, path) {
+    const stats = this.stats.get(label);
+    while (s.nextToTransmit < s.sender.nextSeq && this._roomFor(label, path)) {
+      // Acknowledged meanwhile (e.g. over the other path): skip ahead.
+      s.nextToTransmit = Math.max(s.nextToTransmit, s.sender.firstUnacked);
+      const payload = s.sender.payload(s.nextToTransmit);
+      if (payload === null || !path.send(label, encodeData(s.nextToTransmit, payload))) {
+        return;
+      }
+      if (s.nextToTransmit > s.highestTransmitted) {
+        s.highestTransmitted = s.nextToTransmit;
+        stats.messagesOut++;
+        stats.bytesOut += payload.length;
+      } else {
+        stats.resent++;
+      }
+      s.nextToTransmit++;
+    }
+  }
+
+  /** Pacing: pause while the transport holds more than the channel's high-water mark. */
+  _roomFor(label, path) {
+    const limit = label === 'files' ? this.o.lowPriorityHighWaterBytes : this.o.highWaterBytes;
+    return path.buffered(label) < limit;
+  }
+
+  /** True when anything is still waiting to go out. */
+  backlogged() {
+    for (const s of this.sequenced.values()) {
+      if (s.nextToTransmit < s.sender.nextSeq) {
+        return true;
+      }
+    }
+    for (const queue of this.queues.values()) {
+      if (queue.length > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A frame arrived on `label` from any path. */
+  onFrame(label, raw) {
+    const s = this.sequenced.get(label);
+    const stats = this.stats.get(label);
+    if (!s) {
+      if (label === 'presence') {
+        if (raw.length > 0 && raw[0] === PRESENCE_HEARTBEAT) {
+          this.lastHeartbeatAt = this.now();
+          this.heartbeatsReceived++;
+          return;
+        }
+        if (raw.length === 0 || raw[0] !== PRESENCE_DATA) {
+          this._protocolError(label, 'presence frame without a kind byte');
+          return;
+        }
+        raw = raw.subarray(1);
+      }
+      stats.messagesIn++;
+      stats.bytesIn += raw.length;
+      this.sink.deliver(label, 0, raw);
+      return;
+    }
+    let frame;
+    try {
+      frame = parseFrame(raw);
+    } catch (e) {
+      this._protocolError(label, e.message);
+      return;
+    }
+    if (frame.kind === 'ack') {
+      const before = s.sender.firstUnacked;
+      s.sender.onAck(frame.upTo);
+      if (s.sender.firstUnacked > before) {
+        s.lastAckProgressAt = this.now();
+      }
+      this._wakeDrainWaiters(label);
+      return;
+    }
+    let ready;
+    try {
+      ready = s.receiver.onData(frame.seq, frame.payload);
+    } catch (e) {
+      if (e instanceof ReorderOverflow) {
+        this._protocolError(label, e.message);
+        return;
+      }
+      throw e;
+    }
+    let seq = s.receiver.deliveredUpTo - ready.length;
+    for (const payload of ready) {
+      stats.messagesIn++;
+      stats.bytesIn += payload.length;
+      this.sink.deliver(label, ++seq, payload);
+    }
+    s.deliveredSinceAck += ready.length;
+    if (s.deliveredSinceAck >= this.o.ackEveryMessages || ready.length === 0) {
+      // A duplicate means the sender is resending: acknowledge at once so it stops.
+      this._sendAck(label, s);
+    }
+  }
+
+  /**
+   * Acknowledges whatever was delivered since the last ack (called every ackDelayMs). On a lossy path (the
+   * signaling relay) a sender whose acks stall while frames are outstanding rewinds and sends them again.
+   */
+  flushAcks() {
+    for (const [label, s] of this.sequenced) {
+      if (s.receiver.deliveredUpTo > s.lastAckedSent) {
+        this._sendAck(label, s);
+      }
+      if (this.path && this.path.lossy && s.sender.unackedCount > 0
+          && s.nextToTransmit > s.sender.firstUnacked
+          && this.now() - s.lastAckProgressAt > this.o.relayRewindMs) {
+        s.nextToTransmit = s.sender.firstUnacked;
+        s.lastAckProgressAt = this.now();
+      }
+    }
+  }
+
+  _sendAck(label, s) {
+    const path = this.path;
+    if (!path || !path.ready(label)) {
+      return;
+    }
+    if (path.send(label, encodeAck(s.receiver.deliveredUpTo))) {
+      s.lastAckedSent = s.receiver.deliveredUpTo;
+      s.deliveredSinceAck = 0;
+    }
+  }
+
+  _protocolError(label, reason) {
+    this.stats.get(label).protocolErrors++;
+    this.sink.protocolError(label, reason);
+  }
+
+  /** Messages waiting: unacknowledged ones on sequenced channels, queued ones elsewhere. */
+  pending(label) {
+    const s = this.sequenced.get(label);
+    return s ? s.sender.unackedCount : this.queues.get(label).length;
+  }
+
+  /**
+   * Resolves once at most `max` messages of `label` wait to be sent (used to pace file chunks without
+   * filling the bounded queue). Rejected by {@link ChannelMux#dispose}.
+   */
+  whenDrained(label, max) {
+    if (this._waiting(label) <= max) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      let list = this.drainWaiters.get(label);
+      if (!list) {
+        list = [];
+        this.drainWaiters.set(label, list);
+      }
+      list.push({ max, resolve, reject });
+    });
+  }
+
+  _waiting(label) {
+    const s = this.sequenced.get(label);
+    return s ? s.sender.nextSeq - s.nextToTransmit : this.queues.get(label).length;
+  }
+
+  _wakeDrainWaiters(label) {
+    const list = this.drainWaiters.get(label);
+    if (!list || list.length === 0) {
+      return;
+    }
+    const waiting = this._waiting(label);
+    const keep = [];
+    for (const w of list) {
+      if (waiting <= w.max) {
+        w.resolve();
+      } else {
+        keep.push(w);
+      }
+    }
+    this.drainWaiters.set(label, keep);
+  }
+
+  /** Per-channel counters plus what is waiting. */
+  channelStats(label) {
+    const s = this.sequenced.get(label);
+    return {
+      ...this.stats.get(label),
+      duplicates: s ? s.receiver.duplicates : 0,
+      pending: this.pending(label),
+    };
+  }
+
+  /** Drops every queue and rejects drain waiters (the peer is gone). */
+  dispose(error) {
+    for (const queue of this.queues.values()) {
+      queue.clear();
+    }
+    for (const list of this.drainWaiters.values()) {
+      for (const w of list) {
+        w.reject(error);
+      }
+    }
+    this.drainWaiters.clear();
+    this.path = null;
+  }
+}

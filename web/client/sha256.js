@@ -1,0 +1,89 @@
+/**
+ * SHA-256 of a byte array as lower-case hex: WebCrypto (`crypto.subtle`) where the page is a secure context,
+ * else a small pure-JS implementation (FIPS 180-4), so file checksums also work on plain-http LAN pages.
+ * @module sha256
+ */
+import { bytesToHex } from './util.js';
+
+const K = new Uint32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+]);
+
+/** Pure-JS SHA-256 (used when crypto.subtle is unavailable). */
+export function sha256Fallback(bytes) {
+  const h = new Uint32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+    0x5be0cd19]);
+  const w = new Uint32Array(64);
+  const tail = new Uint8Array(128);
+  const fullBlocks = Math.floor(bytes.length / 64);
+  const rest = bytes.length - fullBlocks * 64;
+  tail.set(bytes.subarray(fullBlocks * 64));
+  tail[rest] = 0x80;
+  const tailLength = rest + 9 <= 64 ? 64 : 128;
+  const bits = bytes.length * 8;
+  const view = new DataView(tail.buffer);
+  view.setUint32(tailLength - 8, Math.floor(bits / 2 ** 32));
+  view.setUint32(tailLength - 4, bits >>> 0);
+  const block = (src, offset) => {
+    for (let i = 0; i < 16; i++) {
+      const j = offset + i * 4;
+      w[i] = (src[j] << 24) | (src[j + 1] << 16) | (src[j + 2] << 8) | src[j + 3];
+    }
+    for (let i = 16; i < 64; i++) {
+      const a = w[i - 15];
+      const b = w[i - 2];
+      const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3);
+      const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10);
+      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+    }
+    let [a, b, c, d, e, f, g, k] = h;
+    for (let i = 0; i < 64; i++) {
+      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
+      const t1 = (k + S1 + ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
+      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
+      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+      k = g;
+      g = f;
+      f = e;
+      e = (d + t1) | 0;
+      d = c;
+      c = b;
+      b = a;
+      a = (t1 + t2) | 0;
+    }
+    h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+  };
+  for (let i = 0; i < fullBlocks; i++) {
+    block(bytes, i * 64);
+  }
+  block(tail, 0);
+  if (tailLength === 128) {
+    block(tail, 64);
+  }
+  const out = new Uint8Array(32);
+  const outView = new DataView(out.buffer);
+  for (let i = 0; i < 8; i++) {
+    outView.setUint32(i * 4, h[i]);
+  }
+  return bytesToHex(out);
+}
+
+/**
+ * SHA-256 of `bytes`, hex.
+ * @param {Uint8Array} bytes
+ * @returns {Promise<string>}
+ */
+export async function sha256Hex(bytes) {
+  const subtle = globalThis.crypto?.subtle;
+  if (subtle) {
+    return bytesToHex(new Uint8Array(await subtle.digest('SHA-256', bytes)));
+  }
+  return sha256Fallback(bytes);
+}
