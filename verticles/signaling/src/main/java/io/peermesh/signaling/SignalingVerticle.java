@@ -18,6 +18,7 @@ import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
@@ -39,6 +40,8 @@ public final class SignalingVerticle extends VerticleBase {
   private final Set<ClientSocket> sockets = new HashSet<>();
   private HttpServer server;
   private MessageConsumer<String> memberLeft;
+  private MessageConsumer<io.peermesh.shared.bus.BusMessages.StateChange> states;
+  private final ConnectionStatus status = new ConnectionStatus(10_000);
   private volatile boolean started;
 
   @Override
@@ -54,6 +57,7 @@ public final class SignalingVerticle extends VerticleBase {
     RoomDirectory directory = new RoomDirectory(vertx);
     hub = new SignalingHub(vertx, config, nodeId, directory, verifier, metrics);
     memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT, msg -> hub.memberLeft(msg.body()));
+    states = vertx.eventBus().consumer(Addresses.Supervisor.STATE, msg -> status.record(msg.body()));
 
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().end("ok"));
@@ -63,6 +67,10 @@ public final class SignalingVerticle extends VerticleBase {
         .end(metrics.render(sockets.size(), hub.roomCount(), hub.sessionCount(), hub.suspendedCount(),
             this::members)));
     router.route(PATH).handler(ctx -> ctx.request().toWebSocket().onSuccess(this::accept));
+    router.get("/status.json").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
+        .end(status.toJson().encode()));
+    router.get("/status").handler(ctx -> ctx.reroute("/status.html"));
+    router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
     HttpServerOptions options = new HttpServerOptions()
         .setHost(config.host())
@@ -71,7 +79,7 @@ public final class SignalingVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(config.maxFrameBytes() * 4)
         .setRegisterWebSocketWriteHandlers(false);
     vertx.setPeriodic(Math.max(250, config.heartbeatMs() / 2), id -> closeIdleSockets());
-    return Future.all(directory.ready(), memberLeft.completion())
+    return Future.all(directory.ready(), memberLeft.completion(), states.completion())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .onSuccess(s -> {
           server = s;
