@@ -1,0 +1,97 @@
+package io.peermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.SendAck;
+import io.peermesh.shared.bus.BusMessages.StateChange;
+import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
+import io.peermesh.shared.bus.BusMessages.SupervisorStarted;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.NetworkNamespace;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/** Real headless Chromium running the demo page's client against a server-side peer (supervisor). */
+class BrowserTest {
+
+  @Test
+  void browserAndServerSidePeerOpenAllFiveChannelsAndPassMessagesBothWays() throws Exception {
+    NetworkNamespace.requireInCi();
+    NetworkNamespace.assume();
+    Assumptions.assumeTrue(WebDriverSession.available() || System.getenv("CI") != null,
+        "needs Debian chromium and chromium-driver (bin/install-deps)");
+    JsonObject config = TestNodes.config(false, TestNodes.uniqueClusterName(), 5831, 5831);
+    PeerMeshNode node = TestNodes.start(config);
+    Path shots = Path.of(System.getProperty("peermesh.root", "../.."), "verticles", "node", "target", "screenshots");
+    try (WebDriverSession browser = new WebDriverSession()) {
+      String base = "http://127.0.0.1:" + node.signalingPort();
+      browser.open(base + "/?room=browser-room&peer=browser1");
+      browser.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const wait = () => window.peermesh && window.peermesh.resumeToken ? done(true) : setTimeout(wait, 20);"
+          + "wait();");
+      browser.execute("window.__got = []; window.peermesh.addEventListener('message', e => window.__got.push("
+          + "{from: e.detail.from, channel: e.detail.channel, text: new TextDecoder().decode(e.detail.data)}));");
+
+      Promise<String> connected = Promise.promise();
+      node.vertx().eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
+        if (m.body().to().equals("connected")) {
+          connected.tryComplete(m.body().connection());
+        }
+      });
+      Set<String> atServer = ConcurrentHashMap.newKeySet();
+      CountDownLatch fromBrowser = new CountDownLatch(ChannelSpec.values().length);
+      for (ChannelSpec spec : ChannelSpec.values()) {
+        node.vertx().eventBus().<InboundMessage>consumer(Addresses.Supervisor.inbound("browser-room", spec.label()),
+            m -> {
+              String text = new String(m.body().data(), StandardCharsets.UTF_8);
+              if (text.equals("b->s " + spec.label()) && atServer.add(text)) {
+                fromBrowser.countDown();
+              }
+            });
+      }
+      String connection = Await.result(node.vertx().eventBus().<SupervisorStarted>request(
+          Addresses.Supervisor.START, new SupervisorRequest("browser-room", "zbot", "browser1", "127.0.0.1",
+              node.signalingPort(), null, Map.of())).map(r -> r.body().connection()));
+      assertEquals(connection, Await.result(connected.future(), 30));
+
+      for (ChannelSpec spec : ChannelSpec.values()) {
+        SendAck ack = Await.result(node.vertx().eventBus().<SendAck>request(Addresses.Supervisor.send(connection),
+            new OutboundMessage(spec.label(), ("s->b " + spec.label()).getBytes(StandardCharsets.UTF_8)))
+            .map(r -> r.body()));
+        assertTrue(ack.accepted(), spec.label());
+        browser.execute("window.peermesh.send(arguments[0], 'b->s ' + arguments[0], {to: 'zbot'});", spec.label());
+      }
+      Object received = browser.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const want = ['code-sync','cursor-pos','ai-stream','presence','files'];"
+          + "const check = () => { const got = want.filter(c => window.__got.some(m => m.from === 'zbot'"
+          + "  && m.channel === c && m.text === 's->b ' + c));"
+          + "  got.length === want.length ? done(got.length) : setTimeout(check, 20); };"
+          + "check();");
+      assertEquals(5L, ((Number) received).longValue());
+      assertTrue(fromBrowser.await(30, TimeUnit.SECONDS), "the server-side peer received " + atServer);
+
+      browser.screenshot(shots.resolve("demo.png"));
+      browser.open(base + "/status");
+      browser.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const wait = () => document.querySelector('[data-testid]') ? done(true) : setTimeout(wait, 50);"
+          + "wait();");
+      browser.screenshot(shots.resolve("status.png"));
+    } finally {
+      Await.result(node.close());
+    }
+  }
+}
