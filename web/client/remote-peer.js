@@ -469,7 +469,7 @@ export class RemotePeer {
 
   _announce(t, s) {
     this.client.signaling?.send({
-      type: 'state', state: t.to, previous: t.from, attempt: Math.min(INT_MAX, s.attempt),
+      type: 'state', state: t.to, previous: t.from, attempt: Math.min(INT_MAX, s.attemptsInRecovery),
       reason: s.lastReason.slice(0, MAX_REASON),
     });
   }

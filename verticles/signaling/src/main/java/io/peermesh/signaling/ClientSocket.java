@@ -1,5 +1,7 @@
 package io.peermesh.signaling;
 
+import io.peermesh.shared.time.TokenBucket;
+
 import io.peermesh.shared.json.Json;
 import io.peermesh.shared.protocol.ServerMessage;
 import io.vertx.core.http.ServerWebSocket;
@@ -7,7 +9,7 @@ import io.vertx.core.http.ServerWebSocket;
 /** One WebSocket before and after it joins. Touched only on the signaling verticle's event loop. */
 final class ClientSocket {
   final ServerWebSocket ws;
-  final RateLimiter limiter;
+  final TokenBucket limiter;
   long lastSeenNanos;
   long joinTimer = -1;
   boolean joining;
@@ -16,7 +18,7 @@ final class ClientSocket {
   boolean detached;
   PeerSession session;
 
-  ClientSocket(ServerWebSocket ws, RateLimiter limiter, long nowNanos) {
+  ClientSocket(ServerWebSocket ws, TokenBucket limiter, long nowNanos) {
     this.ws = ws;
     this.limiter = limiter;
     this.lastSeenNanos = nowNanos;

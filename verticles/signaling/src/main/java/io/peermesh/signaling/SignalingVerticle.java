@@ -1,5 +1,7 @@
 package io.peermesh.signaling;
 
+import io.peermesh.shared.time.TokenBucket;
+
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
 import io.peermesh.shared.config.SignalingConfig;
@@ -118,7 +120,7 @@ public final class SignalingVerticle extends VerticleBase {
 
   private void accept(ServerWebSocket ws) {
     ClientSocket socket = new ClientSocket(ws,
-        new RateLimiter(config.maxMessagesPerSecond(), config.burstMessages(), System::nanoTime), System.nanoTime());
+        new TokenBucket(config.maxMessagesPerSecond(), config.burstMessages(), System::nanoTime), System.nanoTime());
     ws.closeHandler(v -> {
       sockets.remove(socket);
       vertx.cancelTimer(socket.joinTimer);

@@ -81,8 +81,15 @@ final class SignalingLink {
           return;
         }
         if ("error".equals(message.getString("type")) && socket != ws) {
-          result.tryFail(new IllegalStateException("join refused: " + message.encode()));
           ws.close();
+          if (joined != null && resumeToken != null && !closed) {
+            // The session ended while away (grace expired): join afresh; the room sees a leave and a join.
+            LOG.warning("resume refused (" + message.getString("code") + "); joining afresh");
+            resumeToken = null;
+            vertx.setTimer(250, id -> connect(Promise.promise()));
+            return;
+          }
+          result.tryFail(new IllegalStateException("join refused: " + message.encode()));
           return;
         }
         onMessage.handle(message);

@@ -412,6 +412,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private final ChannelMux.Path relayPath = new ChannelMux.Path() {
     @Override
     public boolean send(ChannelSpec channel, ByteBuffer frame) {
+      // Stay under the signaling service's per-socket rate limit; the 20 ms ack timer pumps again.
+      if (!relayBudget.tryAcquire()) {
+        return false;
+      }
       byte[] bytes = new byte[frame.remaining()];
       frame.get(bytes);
       return signaling.send(new JsonObject().put("type", "relay").put("to", request.remote())
@@ -428,6 +432,11 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       return remotePresent;
     }
   };
+
+  /** Relay frames share the signaling socket's rate limit (default 100/s) with pings and state messages. */
+  private final io.peermesh.shared.time.TokenBucket relayBudget =
+      new io.peermesh.shared.time.TokenBucket(RELAY_MESSAGES_PER_SECOND, RELAY_MESSAGES_PER_SECOND, System::nanoTime);
+  static final int RELAY_MESSAGES_PER_SECOND = 60;
 
   /** Listens to one link; events of a replaced link are ignored. */
   private final class LinkListener implements PeerLink.Listener {
@@ -503,8 +512,12 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     String from = wire(t.from());
     String to = wire(t.to());
     String reason = now.lastReason();
-    long attempt = now.attempt();
-    String path = degraded ? "signaling" : relayOnlyNext ? "relay" : "direct";
+    // The count of attempts in this recovery, not the machine's internal attempt id.
+    long attempt = now.attemptsInRecovery();
+    // Derived from the new state: the effects that switch paths run after listeners.
+    String path = t.to() == ConnectionState.DEGRADED ? "signaling"
+        : t.to() == ConnectionState.RELAY_ONLY || (relayOnlyNext && t.to() != ConnectionState.RECONNECTING)
+            ? "relay" : "direct";
     vertx.eventBus().publish(Addresses.Supervisor.STATE, new StateChange(connectionId, request.room(),
         request.peer(), request.remote(), from, to, reason, attempt, path));
     if (signaling != null) {

@@ -1,16 +1,16 @@
-package io.peermesh.signaling;
+package io.peermesh.shared.time;
 
 import java.util.function.LongSupplier;
 
-/** Token bucket per socket: {@code ratePerSecond} sustained, {@code burst} at once. Time is injected. */
-final class RateLimiter {
+/** Token bucket: {@code ratePerSecond} sustained, {@code burst} at once. Time is injected. */
+public final class TokenBucket {
   private final double ratePerNano;
   private final double burst;
   private final LongSupplier nanoClock;
   private double tokens;
   private long last;
 
-  RateLimiter(int ratePerSecond, int burst, LongSupplier nanoClock) {
+  public TokenBucket(int ratePerSecond, int burst, LongSupplier nanoClock) {
     this.ratePerNano = ratePerSecond / 1e9;
     this.burst = burst;
     this.nanoClock = nanoClock;
@@ -18,8 +18,8 @@ final class RateLimiter {
     this.last = nanoClock.getAsLong();
   }
 
-  /** Takes one token; false when the socket is over its rate. */
-  boolean tryAcquire() {
+  /** Takes one token; false when over the rate. */
+  public boolean tryAcquire() {
     long now = nanoClock.getAsLong();
     tokens = Math.min(burst, tokens + (now - last) * ratePerNano);
     last = now;
