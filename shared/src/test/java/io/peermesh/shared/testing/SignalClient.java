@@ -27,9 +27,10 @@ public final class SignalClient implements AutoCloseable {
   private final List<JsonObject> seen = new ArrayList<>();
   private final CompletableFuture<Short> closed = new CompletableFuture<>();
 
-  private SignalClient(WebSocketClient client, WebSocket ws) {
+  private SignalClient(WebSocketClient client, io.vertx.core.http.ClientWebSocket ws) {
     this.client = client;
     this.ws = ws;
+    // Handlers go on before connecting: a server that refuses at once must not beat them.
     ws.textMessageHandler(text -> {
       JsonObject message = new JsonObject(text).put("_arrivedNanos", System.nanoTime());
       inbox.add(message);
@@ -40,8 +41,10 @@ public final class SignalClient implements AutoCloseable {
   public static SignalClient connect(Vertx vertx, int port) {
     WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(1 << 20)
         .setMaxMessageSize(1 << 22));
-    WebSocket ws = Await.result(client.connect(port, "127.0.0.1", "/signal"));
-    return new SignalClient(client, ws);
+    io.vertx.core.http.ClientWebSocket ws = client.webSocket();
+    SignalClient signalClient = new SignalClient(client, ws);
+    Await.result(ws.connect(port, "127.0.0.1", "/signal"));
+    return signalClient;
   }
 
   public SignalClient send(JsonObject message) {

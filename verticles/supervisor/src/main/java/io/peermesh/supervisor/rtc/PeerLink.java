@@ -279,6 +279,15 @@ public final class PeerLink {
     }
   }
 
+  /** Settles a promise on the owner's context; nothing thrown escapes into native code. */
+  private void settle(Runnable action) {
+    try {
+      context.runOnContext(v -> action.run());
+    } catch (Throwable t) {
+      LOG.log(Level.SEVERE, "description callback failed", t);
+    }
+  }
+
   private final class CreateObserver implements CreateSessionDescriptionObserver {
     private final Promise<RTCSessionDescription> promise;
 
@@ -288,20 +297,12 @@ public final class PeerLink {
 
     @Override
     public void onSuccess(RTCSessionDescription description) {
-      try {
-        context.runOnContext(v -> promise.tryComplete(description));
-      } catch (Throwable t) {
-        LOG.log(Level.SEVERE, "description callback failed", t);
-      }
+      settle(() -> promise.tryComplete(description));
     }
 
     @Override
     public void onFailure(String error) {
-      try {
-        context.runOnContext(v -> promise.tryFail(error));
-      } catch (Throwable t) {
-        LOG.log(Level.SEVERE, "description callback failed", t);
-      }
+      settle(() -> promise.tryFail(error));
     }
   }
 
@@ -314,20 +315,12 @@ public final class PeerLink {
 
     @Override
     public void onSuccess() {
-      try {
-        context.runOnContext(v -> promise.tryComplete());
-      } catch (Throwable t) {
-        LOG.log(Level.SEVERE, "description callback failed", t);
-      }
+      settle(promise::tryComplete);
     }
 
     @Override
     public void onFailure(String error) {
-      try {
-        context.runOnContext(v -> promise.tryFail(error));
-      } catch (Throwable t) {
-        LOG.log(Level.SEVERE, "description callback failed", t);
-      }
+      settle(() -> promise.tryFail(error));
     }
   }
 }
