@@ -120,7 +120,13 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
               remotePresent = true;
             }
           }
-          vertx.setPeriodic(options.heartbeatMs(), id -> tick());
+          vertx.setPeriodic(options.heartbeatMs(), id -> {
+            if (!ending) {
+              ChannelMux.heartbeat(linkPath);
+            }
+          });
+          // Silence is checked twice per heartbeat period, so a dead path is noticed within ~deadAfterMs + 1/4 s.
+          vertx.setPeriodic(Math.max(50, options.heartbeatMs() / 2), id -> checkSilence());
           vertx.setPeriodic(options.ackDelayMs(), id -> {
             mux.flushAcks();
             mux.pumpAll();
@@ -322,11 +328,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   // ---- liveness -------------------------------------------------------------------------------------------
 
-  private void tick() {
+  private void checkSilence() {
     if (ending) {
       return;
     }
-    ChannelMux.heartbeat(linkPath);
     ConnectionState state = controller.state();
     long silentMs = mux.silenceNanos() / 1_000_000;
     if (state == ConnectionState.CONNECTED && silentMs > options.deadAfterMs()) {
