@@ -33,7 +33,7 @@ public final class BenchMain {
     rows.add(Row.notMeasured("density: supervised connections per node", "≥ 4,000; ≤ 1.2× bare memory",
         "not in this harness yet; OverloadTest proves refusals past the limit leave existing connections up"));
     rows.add(Row.notMeasured("recover: detect / restore → usable", "≤ 2 s / ≤ 1 s",
-        "measured by RecoveryTest: detection 2.41–2.44 s, usable 0.42–0.47 s after restore, 0 lost"));
+        "measured by RecoveryTest: detection 2.1–2.2 s, usable 0.42–0.72 s after restore, 0 lost"));
     rows.add(Row.notMeasured("churn: native memory per 1,000 cycles", "≤ bare (~68 MB per 1,000 connections)",
         "measured by ChurnTest: +45 to +127 MB per 1,000 cycles of a pair (2,000 connections)"));
     return rows;
