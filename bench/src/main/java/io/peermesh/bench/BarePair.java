@@ -16,6 +16,7 @@ import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
@@ -86,25 +87,36 @@ final class BarePair implements AutoCloseable {
   private final java.util.List<RTCIceCandidate> fromB = new java.util.ArrayList<>();
   private boolean described;
 
-  /** Candidates wait until both descriptions are set (they may come before setLocalDescription succeeds). */
-  private synchronized void trickle(RTCIceCandidate candidate, boolean byA) {
+  /**
+   * Candidates wait until both descriptions are set (they may come before setLocalDescription succeeds).
+   * Native calls happen outside the lock: the callback thread and the main thread would deadlock otherwise.
+   */
+  private void trickle(RTCIceCandidate candidate, boolean byA) {
     try {
-      if (described) {
-        (byA ? b : a).addIceCandidate(candidate);
-      } else {
-        (byA ? fromA : fromB).add(candidate);
+      synchronized (this) {
+        if (!described) {
+          (byA ? fromA : fromB).add(candidate);
+          return;
+        }
       }
+      (byA ? b : a).addIceCandidate(candidate);
     } catch (Throwable ignored) {
       // never let anything escape into native code
     }
   }
 
-  private synchronized void flushCandidates() {
-    described = true;
-    fromA.forEach(b::addIceCandidate);
-    fromB.forEach(a::addIceCandidate);
-    fromA.clear();
-    fromB.clear();
+  private void flushCandidates() {
+    List<RTCIceCandidate> toB;
+    List<RTCIceCandidate> toA;
+    synchronized (this) {
+      described = true;
+      toB = List.copyOf(fromA);
+      toA = List.copyOf(fromB);
+      fromA.clear();
+      fromB.clear();
+    }
+    toB.forEach(b::addIceCandidate);
+    toA.forEach(a::addIceCandidate);
   }
 
   /** Offer, answer, both set; then waits until all ten channel ends are open. */
