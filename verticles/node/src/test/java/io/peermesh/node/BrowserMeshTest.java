@@ -51,6 +51,32 @@ class BrowserMeshTest {
           + "  m ? done(m) : setTimeout(check, 25); };"
           + "check();");
       assertEquals("{\"probe\":\"across the cluster\"}", got);
+
+      // 20 MiB over the files channel, SHA-256 verified by the receiving browser.
+      second.execute("window.__files = []; window.peermesh.addEventListener('file', e => window.__files.push("
+          + "{ok: e.detail.ok, sha256: e.detail.sha256, size: e.detail.size}));");
+      first.scriptTimeout(180_000);
+      second.scriptTimeout(180_000);
+      long started = System.nanoTime();
+      Object sent = first.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const data = new Uint8Array(20 * 1024 * 1024);"
+          + "for (let i = 0; i < data.length; i += 65536) crypto.getRandomValues(data.subarray(i, i + 65536));"
+          + "crypto.subtle.digest('SHA-256', data).then(d => {"
+          + "  const hex = [...new Uint8Array(d)].map(b => b.toString(16).padStart(2, '0')).join('');"
+          + "  return window.peermesh.sendFile(data, {to: 'page-two', name: 'big.bin'})"
+          + "    .then(r => done({hex, ok: r['page-two'].ok, sha256: r['page-two'].sha256}));"
+          + "}).catch(e => done({error: String(e)}));");
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      io.vertx.core.json.JsonObject result = (io.vertx.core.json.JsonObject) sent;
+      assertEquals(Boolean.TRUE, result.getValue("ok"), "transfer result: " + result);
+      Object received = second.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const check = () => window.__files.length ? done(window.__files[0]) : setTimeout(check, 25); check();");
+      io.vertx.core.json.JsonObject file = (io.vertx.core.json.JsonObject) received;
+      assertEquals(Boolean.TRUE, file.getValue("ok"));
+      assertEquals(result.getString("hex"), file.getString("sha256"), "the receiver's checksum is the sender's");
+      assertEquals(20L * 1024 * 1024, file.getLong("size"));
+      System.out.printf("MEASURED 20 MiB browser to browser through coturn: %d ms (%.1f MiB/s)%n", millis,
+          20_000.0 / Math.max(1, millis));
       first.screenshot(shots.resolve("mesh-page-one.png"));
       second.screenshot(shots.resolve("mesh-page-two.png"));
     } finally {

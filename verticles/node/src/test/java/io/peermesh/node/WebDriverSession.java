@@ -54,6 +54,10 @@ final class WebDriverSession implements AutoCloseable {
     return Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver"));
   }
 
+  void scriptTimeout(int millis) throws Exception {
+    call("POST", "/session/" + session + "/timeouts", new JsonObject().put("script", millis));
+  }
+
   void open(String url) throws Exception {
     call("POST", "/session/" + session + "/url", new JsonObject().put("url", url));
   }
