@@ -84,6 +84,42 @@ class BrowserTest {
       assertEquals(5L, ((Number) received).longValue());
       assertTrue(fromBrowser.await(30, TimeUnit.SECONDS), "the server-side peer received " + atServer);
 
+      // Cut the path (UDP; signaling's TCP port stays) while the supervisor sends numbered code-sync messages.
+      browser.execute("window.__seq = []; window.peermesh.addEventListener('message', e => {"
+          + " if (e.detail.channel === 'code-sync' && e.detail.from === 'zbot') {"
+          + "   const t = new TextDecoder().decode(e.detail.data); if (t.startsWith('n:')) window.__seq.push(+t.slice(2)); }"
+          + "});");
+      try (io.peermesh.shared.testing.PathCut cut = new io.peermesh.shared.testing.PathCut(node.signalingPort())) {
+        cut.cut();
+        for (int i = 0; i < 200; i++) {
+          assertTrue(Await.result(node.vertx().eventBus().<SendAck>request(Addresses.Supervisor.send(connection),
+              new OutboundMessage("code-sync", ("n:" + i).getBytes(StandardCharsets.UTF_8))).map(r -> r.body()))
+              .accepted());
+          if (i == 100) {
+            Promise<Void> lost = Promise.promise();
+            node.vertx().eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
+              if (m.body().connection().equals(connection) && !m.body().to().equals("connected")) {
+                lost.tryComplete();
+              }
+            });
+            Await.result(lost.future(), 30);
+          }
+        }
+        cut.restore();
+      }
+      browser.scriptTimeout(60_000);
+      Object order = browser.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const check = () => window.__seq.length >= 200 ? done(window.__seq.join(',')) : setTimeout(check, 25);"
+          + "check();");
+      StringBuilder expected = new StringBuilder();
+      for (int i = 0; i < 200; i++) {
+        expected.append(i == 0 ? "" : ",").append(i);
+      }
+      assertEquals(expected.toString(), order, "the browser got every message once, in order, across the cut");
+      assertEquals("connected", browser.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const check = () => { const p = window.peermesh.peer('zbot');"
+          + "  p && p.state === 'connected' ? done(p.state) : setTimeout(check, 25); }; check();"));
+
       browser.screenshot(shots.resolve("demo.png"));
       browser.open(base + "/status");
       browser.executeAsync("const done = arguments[arguments.length - 1];"
