@@ -90,10 +90,6 @@ final class ChannelMux {
     }
   }
 
-  boolean hasPath() {
-    return path != null;
-  }
-
   /** Accepts an application message for {@code channel}; sends it now if the path allows. */
   Refusal offer(ChannelSpec channel, byte[] data) {
     Sequenced s = sequenced.get(channel);
@@ -148,21 +144,6 @@ final class ChannelMux {
     for (ChannelSpec spec : ChannelSpec.values()) {
       pump(spec);
     }
-  }
-
-  /** True when anything is still waiting to go out. */
-  boolean backlogged() {
-    for (Sequenced s : sequenced.values()) {
-      if (s.nextToTransmit < s.sender.nextSeq()) {
-        return true;
-      }
-    }
-    for (ArrayDeque<byte[]> queue : queues.values()) {
-      if (!queue.isEmpty()) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private void pump(ChannelSpec channel) {
@@ -285,17 +266,6 @@ final class ChannelMux {
       s.lastAckedSent = s.receiver.deliveredUpTo();
       s.deliveredSinceAck = 0;
     }
-  }
-
-  /** Unacknowledged messages of a sequenced channel (0 for others). */
-  int unacked(ChannelSpec channel) {
-    Sequenced s = sequenced.get(channel);
-    return s == null ? queues.get(channel).size() : s.sender.unackedCount();
-  }
-
-  long duplicatesDropped(ChannelSpec channel) {
-    Sequenced s = sequenced.get(channel);
-    return s == null ? 0 : s.receiver.duplicatesDropped();
   }
 
   private static byte[] prefixed(byte kind, byte[] data) {

@@ -13,7 +13,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Deploys one {@link SupervisorVerticle} per requested connection, after admission control: a node at
@@ -25,7 +24,6 @@ public final class SupervisorManagerVerticle extends VerticleBase {
   /** Failure code of a malformed request. */
   public static final int BAD_REQUEST = 400;
 
-  private final AtomicInteger running = new AtomicInteger();
   private FactoryPool pool;
   private SupervisorOptions options;
   private java.util.Map<String, Object> reconnectDefaults;
@@ -80,14 +78,8 @@ public final class SupervisorManagerVerticle extends VerticleBase {
           msg.fail(500, "supervisor failed to start: " + deployed.cause().getMessage());
           return;
         }
-        running.incrementAndGet();
         msg.reply(new SupervisorStarted(connection, nodeId));
       });
     });
-  }
-
-  /** The JVM's factory pool (for tests and the status page). */
-  public FactoryPool pool() {
-    return pool;
   }
 }

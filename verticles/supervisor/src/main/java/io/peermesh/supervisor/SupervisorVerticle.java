@@ -69,7 +69,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private final Set<ChannelSpec> openChannels = EnumSet.noneOf(ChannelSpec.class);
   private long heartbeatsAtAttempt;
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private final Map<String, Long> counters = new HashMap<>();
 
   private final Map<String, Object> reconnectDefaults;
 
@@ -236,7 +235,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     }
     PeerLink.Options linkOptions = new PeerLink.Options(iceServers, relayOnlyNext, options.tcpCandidates());
     link = new PeerLink(slot, linkOptions, context, new LinkListener(newGeneration));
-    count("links");
   }
 
   private void sendOffer(String sdp) {
@@ -293,7 +291,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private void onOffer(JsonObject message) {
     if (impolite) {
       // Perfect negotiation: the impolite peer ignores a colliding offer; compliant peers never send one.
-      count("ignored-offers");
       return;
     }
     int offered = message.getInteger("connection", generation);
@@ -313,14 +310,14 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private void onRelay(JsonObject message) {
     ChannelSpec channel = ChannelSpec.byLabel(message.getString("channel", "")).orElse(null);
     if (channel == null) {
-      count("relay-unknown-channel");
+      LOG.warning(connectionId + ": relay for an unknown channel ignored: " + message.getString("channel"));
       return;
     }
     byte[] data;
     try {
       data = Base64.getDecoder().decode(message.getString("data", ""));
     } catch (IllegalArgumentException e) {
-      count("relay-bad-base64");
+      LOG.warning(connectionId + ": relay frame that is not base64 ignored");
       return;
     }
     mux.onFrame(channel, data);
@@ -385,14 +382,12 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   @Override
   public void deliver(ChannelSpec channel, long seq, byte[] data) {
-    count("in." + channel.label());
     vertx.eventBus().publish(Addresses.Supervisor.inbound(request.room(), channel.label()),
         new InboundMessage(request.room(), connectionId, request.remote(), channel.label(), seq, data));
   }
 
   @Override
   public void protocolError(ChannelSpec channel, String reason) {
-    count("protocol-errors");
     LOG.warning(connectionId + ": " + channel.label() + ": " + reason);
   }
 
@@ -548,19 +543,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     }
     ending = true;
     return vertx.undeploy(deploymentID());
-  }
-
-  private void count(String name) {
-    counters.merge(name, 1L, Long::sum);
-  }
-
-  /** Counters for tests and the status page: links created, messages in per channel, errors. */
-  public Map<String, Long> counters() {
-    return Map.copyOf(counters);
-  }
-
-  public String connectionId() {
-    return connectionId;
   }
 
   private static List<RTCIceServer> iceServers(JsonArray servers) {
