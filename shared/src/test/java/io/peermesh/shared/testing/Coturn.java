@@ -1,8 +1,6 @@
 package io.peermesh.shared.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,18 +24,14 @@ public final class Coturn implements AutoCloseable {
         "--static-auth-secret=" + secret, "--realm=test", "--no-tls", "--no-dtls", "--no-cli",
         "--allow-loopback-peers", "--fingerprint", "-v", "--log-file=" + log, "--simple-log", "--no-stdout-log"))
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Socket probe = new Socket()) {
-        probe.connect(new InetSocketAddress("127.0.0.1", PORT), 200);
-        return;
-      } catch (IOException notYet) {
-        if (!process.isAlive() || System.nanoTime() > deadline) {
-          close();
-          throw new IOException("coturn did not start: " + Files.readString(log));
-        }
-        Thread.onSpinWait();
+    try {
+      LocalPort.awaitListening(process, PORT, 20, "coturn");
+    } catch (IOException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
       }
+      close();
+      throw new IOException(e.getMessage() + "; log: " + Files.readString(log), e);
     }
   }
 

@@ -3,9 +3,7 @@ package io.peermesh.node;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -40,7 +38,7 @@ final class WebDriverSession implements AutoCloseable {
     driver = new ProcessBuilder("chromedriver", "--port=" + port).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     base = "http://127.0.0.1:" + port;
-    awaitPort(port);
+    io.peermesh.shared.testing.LocalPort.awaitListening(driver, port, 20, "chromedriver");
     profile = Files.createTempDirectory("chromium-profile");
     JsonArray args = new JsonArray(new java.util.ArrayList<>(CHROMIUM_FLAGS)).add("--user-data-dir=" + profile);
     JsonObject caps = new JsonObject().put("capabilities", new JsonObject().put("alwaysMatch", new JsonObject()
@@ -90,21 +88,6 @@ final class WebDriverSession implements AutoCloseable {
       throw new IllegalStateException("WebDriver " + method + " " + path + ": " + json.encode());
     }
     return json;
-  }
-
-  private static void awaitPort(int port) throws IOException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (Socket s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (IOException notYet) {
-        if (System.nanoTime() > deadline) {
-          throw new IOException("chromedriver did not listen on " + port);
-        }
-        Thread.onSpinWait();
-      }
-    }
   }
 
   @Override

@@ -139,7 +139,7 @@ public final class SignalingVerticle extends VerticleBase {
       }
     });
     ws.textMessageHandler(text -> onText(socket, text));
-    ws.binaryMessageHandler(bytes -> reject(socket, new ProtocolException(ErrorCode.BINARY_NOT_SUPPORTED,
+    ws.binaryMessageHandler(bytes -> hub.error(socket, new ProtocolException(ErrorCode.BINARY_NOT_SUPPORTED,
         "signaling frames are JSON text")));
   }
 
@@ -149,28 +149,24 @@ public final class SignalingVerticle extends VerticleBase {
     }
     socket.lastSeenNanos = System.nanoTime();
     if (!socket.limiter.tryAcquire()) {
-      reject(socket, new ProtocolException(ErrorCode.RATE_LIMITED,
+      hub.error(socket, new ProtocolException(ErrorCode.RATE_LIMITED,
           "more than " + config.maxMessagesPerSecond() + " messages per second"));
       return;
     }
     if (tooLarge(text, config.maxFrameBytes())) {
-      reject(socket, new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
+      hub.error(socket, new ProtocolException(ErrorCode.FRAME_TOO_LARGE,
           "frames are limited to " + config.maxFrameBytes() + " bytes"));
       return;
     }
     try {
       hub.handle(socket, ClientMessageParser.parse(text));
     } catch (ProtocolException e) {
-      reject(socket, e);
+      hub.error(socket, e);
     } catch (RuntimeException e) {
       // A bug must cost one message, not the verticle: the client hears "internal" and may retry.
       LOG.log(java.util.logging.Level.WARNING, "failed to handle a client message", e);
-      reject(socket, new ProtocolException(ErrorCode.INTERNAL, "the server failed; the message had no effect"));
+      hub.error(socket, new ProtocolException(ErrorCode.INTERNAL, "the server failed; the message had no effect"));
     }
-  }
-
-  private void reject(ClientSocket socket, ProtocolException e) {
-    hub.error(socket, e);
   }
 
   private void closeIdleSockets() {
