@@ -30,11 +30,12 @@ public final class Addresses {
     }
 
     /**
-     * publish, clustered: {@link BusMessages.RoomEvent} (peer joined, left, state) for one room; one consumer
-     * per node that holds peers of the room fans it out to its sockets.
+     * send, clustered: {@link BusMessages.RoomEvent} (peer joined, left, state) for a room with peers on node
+     * {@code nodeId}; the sender reads the room's roster for the nodes. Registered once when the node starts,
+     * so a room event never races a fresh per-room subscription still spreading through the cluster.
      */
-    public static String room(String room) {
-      return PREFIX + "signal.room." + room;
+    public static String node(String nodeId) {
+      return PREFIX + "signal.node." + nodeId;
     }
   }
 

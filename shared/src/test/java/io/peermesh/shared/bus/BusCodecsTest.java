@@ -221,7 +221,7 @@ class BusCodecsTest {
   @Test
   void peerRoomAndControlAddressesAreDistinctAndPrefixed() {
     String id = "same-name";
-    List<String> addresses = List.of(Addresses.Signaling.peer(id), Addresses.Signaling.room(id),
+    List<String> addresses = List.of(Addresses.Signaling.peer(id), Addresses.Signaling.node(id),
         Addresses.Signaling.peerControl(id));
     assertEquals(3, new HashSet<>(addresses).size(), addresses::toString);
     for (String address : addresses) {
@@ -229,14 +229,14 @@ class BusCodecsTest {
       assertTrue(address.endsWith("." + id), address);
     }
     assertEquals("peermesh.signal.peer.same-name", Addresses.Signaling.peer(id));
-    assertEquals("peermesh.signal.room.same-name", Addresses.Signaling.room(id));
+    assertEquals("peermesh.signal.node.same-name", Addresses.Signaling.node(id));
     assertEquals("peermesh.signal.control.same-name", Addresses.Signaling.peerControl(id));
   }
 
   @Test
   void addressesOfDifferentIdsDiffer() {
     assertNotEquals(Addresses.Signaling.peer("a"), Addresses.Signaling.peer("b"));
-    assertNotEquals(Addresses.Signaling.room("a"), Addresses.Signaling.room("b"));
+    assertNotEquals(Addresses.Signaling.node("a"), Addresses.Signaling.node("b"));
     assertNotEquals(Addresses.Signaling.peerControl("a"), Addresses.Signaling.peerControl("b"));
   }
 
@@ -245,9 +245,9 @@ class BusCodecsTest {
     // Room names and peer ids cannot contain the separators that would let one namespace reach another.
     for (String a : List.of("x", "peer.x", "room.x", "control.x")) {
       for (String b : List.of("x", "peer.x", "room.x", "control.x")) {
-        assertNotEquals(Addresses.Signaling.peer(a), Addresses.Signaling.room(b));
+        assertNotEquals(Addresses.Signaling.peer(a), Addresses.Signaling.node(b));
         assertNotEquals(Addresses.Signaling.peer(a), Addresses.Signaling.peerControl(b));
-        assertNotEquals(Addresses.Signaling.room(a), Addresses.Signaling.peerControl(b));
+        assertNotEquals(Addresses.Signaling.node(a), Addresses.Signaling.peerControl(b));
       }
     }
   }

@@ -23,6 +23,8 @@ final class PeerSession {
   boolean joinedSent;
   boolean ended;
   long graceTimer = -1;
+  /** The last room event this session published; the next one waits for it (order across nodes). */
+  io.vertx.core.Future<Void> published = io.vertx.core.Future.succeededFuture();
   MessageConsumer<PeerDelivery> deliveries;
   MessageConsumer<Takeover> control;
 

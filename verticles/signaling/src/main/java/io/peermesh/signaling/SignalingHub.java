@@ -266,14 +266,8 @@ final class SignalingHub {
         msg -> onDelivery(session, msg));
     session.control = vertx.eventBus().consumer(Addresses.Signaling.peerControl(session.peer),
         msg -> onTakeover(session, msg));
-    LocalRoom room = rooms.computeIfAbsent(session.room, LocalRoom::new);
-    room.members.put(session.peer, session);
-    if (room.consumer == null) {
-      room.consumer = vertx.eventBus().consumer(Addresses.Signaling.room(room.name), msg -> onRoomEvent(room,
-          msg.body()));
-    }
-    return Future.all(session.deliveries.completion(), session.control.completion(), room.consumer.completion())
-        .mapEmpty();
+    rooms.computeIfAbsent(session.room, LocalRoom::new).members.put(session.peer, session);
+    return Future.all(session.deliveries.completion(), session.control.completion()).mapEmpty();
   }
 
   /** Completes a join: tells the client, or, when its socket closed meanwhile, starts the resume grace. */
@@ -321,7 +315,7 @@ final class SignalingHub {
       return;
     }
     PeerDelivery delivery = new PeerDelivery(from.peer, from.room, Json.write(message));
-    vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.peer(to), delivery, sendOptions).onComplete(ar -> {
+    request(to, delivery, NO_HANDLER_RETRIES).onComplete(ar -> {
       if (ar.succeeded() && ar.result().body().accepted()) {
         return;
       }
@@ -335,6 +329,22 @@ final class SignalingHub {
       error(socket, e);
     });
   }
+
+  /**
+   * A new peer's consumer takes a few milliseconds to become visible on other nodes (the cluster's subscription
+   * map is eventually consistent), so "no handlers" is retried briefly before it means "not in your room".
+   */
+  private Future<Message<DeliveryAck>> request(String to, PeerDelivery delivery, int retries) {
+    return vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.peer(to), delivery, sendOptions).recover(e -> {
+      if (retries > 0 && e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+        return vertx.timer(NO_HANDLER_RETRY_MS).compose(t -> request(to, delivery, retries - 1));
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  private static final int NO_HANDLER_RETRIES = 3;
+  private static final long NO_HANDLER_RETRY_MS = 25;
 
   private void onDelivery(PeerSession session, Message<PeerDelivery> msg) {
     PeerDelivery delivery = msg.body();
@@ -384,9 +394,28 @@ final class SignalingHub {
   }
 
   private void publish(RoomEventKind kind, PeerSession session, String json) {
-    vertx.eventBus().publish(Addresses.Signaling.room(session.room),
-        new RoomEvent(kind, session.room, session.peer, nodeId, json));
+    RoomEvent event = new RoomEvent(kind, session.room, session.peer, nodeId, json);
+    // Chained per session so a peer's events reach every node in the order they happened.
+    session.published = session.published.transform(previous -> directory.roster(session.room)).map(roster -> {
+      java.util.Set<String> nodes = new java.util.HashSet<>(roster.peers().values());
+      nodes.add(nodeId);
+      for (String node : nodes) {
+        if (alive(node)) {
+          vertx.eventBus().send(Addresses.Signaling.node(node), event, sendOptions);
+        }
+      }
+      return null;
+    });
   }
+
+  /** A room event from any node (this one included) for the rooms this node holds. */
+  void onNodeEvent(RoomEvent event) {
+    LocalRoom room = rooms.get(event.room());
+    if (room != null) {
+      onRoomEvent(room, event);
+    }
+  }
+
 
   // ---- socket loss, resume grace, takeover, leave -----------------------------------------------------
 
@@ -464,7 +493,6 @@ final class SignalingHub {
     LocalRoom room = rooms.get(session.room);
     if (room != null && room.members.remove(session.peer, session) && room.members.isEmpty()) {
       rooms.remove(room.name);
-      unregistered.add(room.consumer.unregister());
     }
     return Future.join(unregistered).mapEmpty();
   }

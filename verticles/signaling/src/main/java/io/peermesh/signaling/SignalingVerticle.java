@@ -42,6 +42,7 @@ public final class SignalingVerticle extends VerticleBase {
   private final Set<ClientSocket> sockets = new HashSet<>();
   private HttpServer server;
   private MessageConsumer<String> memberLeft;
+  private MessageConsumer<io.peermesh.shared.bus.BusMessages.RoomEvent> roomEvents;
   private MessageConsumer<io.peermesh.shared.bus.BusMessages.StateChange> states;
   private final ConnectionStatus status = new ConnectionStatus(10_000);
   private volatile boolean started;
@@ -60,6 +61,7 @@ public final class SignalingVerticle extends VerticleBase {
     hub = new SignalingHub(vertx, config, nodeId, directory, verifier, metrics);
     memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT, msg -> hub.memberLeft(msg.body()));
     states = vertx.eventBus().consumer(Addresses.Supervisor.STATE, msg -> status.record(msg.body()));
+    roomEvents = vertx.eventBus().consumer(Addresses.Signaling.node(nodeId), msg -> hub.onNodeEvent(msg.body()));
 
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().end("ok"));
@@ -81,7 +83,7 @@ public final class SignalingVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(config.maxFrameBytes() * 4)
         .setRegisterWebSocketWriteHandlers(false);
     vertx.setPeriodic(Math.max(250, config.heartbeatMs() / 2), id -> closeIdleSockets());
-    return Future.all(directory.ready(), memberLeft.completion(), states.completion())
+    return Future.all(directory.ready(), memberLeft.completion(), states.completion(), roomEvents.completion())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .onSuccess(s -> {
           server = s;
