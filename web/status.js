@@ -1,7 +1,8 @@
 /**
  * Live table of every supervised connection on the cluster: polls GET status.json once a second (an array of
  * {connection, room, peer, remote, state, attempt, reason, path, channels: {label: {messagesIn, bytesIn,
- * messagesOut, bytesOut, buffered}}, candidatePair}) and updates rows in place, keyed by connection.
+ * messagesOut, bytesOut, buffered}}, candidatePair: 'local/remote' types, candidateType: host|srflx|prflx|relay})
+ * and updates rows in place, keyed by connection.
  * Malformed rows are skipped and counted; a failed poll keeps the last table and shows the error.
  */
 import { displayState } from './client/status.js';
@@ -76,7 +77,8 @@ function update(row) {
       cells[key].textContent = value;
     }
   }
-  cells.candidatePair.textContent = text(row.candidatePair ?? '—');
+  cells.candidatePair.textContent = row.candidatePair ? `${text(row.candidateType)} (${text(row.candidatePair)})` : '—';
+  tr.dataset.candidateType = text(row.candidateType);
   cells.channels.textContent = channelsText(row.channels);
   tr.dataset.state = row.state;
   tr.dataset.room = text(row.room);

@@ -68,6 +68,35 @@ public final class Addresses {
     }
 
     /**
+     * request, clustered: {@link BusMessages.FileSend} for the remote of one connection. Reply:
+     * {@link BusMessages.FileSendResult} once the receiver has verified the checksum (or refused), so callers
+     * set a send timeout that fits the file's size.
+     */
+    public static String sendFile(String connection) {
+      return PREFIX + "supervisor." + connection + ".send-file";
+    }
+
+    /**
+     * publish, clustered: {@link BusMessages.FileReceived}, every file a supervisor in {@code room} received
+     * with the file protocol (written to the receiving node's {@code supervisor.files.directory}).
+     */
+    public static String filesReceived(String room) {
+      return PREFIX + "room." + room + ".files-received";
+    }
+
+    /**
+     * request, clustered: empty body, to the supervisor manager of node {@code nodeId}. Reply:
+     * {@link BusMessages.NodeStats} with a snapshot of every connection it holds. Pulled by the status page
+     * only while someone watches, so idle supervisors publish nothing.
+     */
+    public static String stats(String nodeId) {
+      return PREFIX + "supervisor.stats." + nodeId;
+    }
+
+    /** request, local: the same as {@link #stats(String)} for this Vert.x instance (not clustered). */
+    public static final String LOCAL_STATS = PREFIX + "supervisor.stats";
+
+    /**
      * publish, clustered: {@link BusMessages.InboundMessage}, every message received on {@code channel} by any
      * supervisor in {@code room}, in order per connection.
      */

@@ -26,7 +26,11 @@ public final class BusCodecs {
       BusMessages.OutboundMessage.class,
       BusMessages.SendAck.class,
       BusMessages.InboundMessage.class,
-      BusMessages.StateChange.class);
+      BusMessages.StateChange.class,
+      BusMessages.FileSend.class,
+      BusMessages.FileSendResult.class,
+      BusMessages.FileReceived.class,
+      BusMessages.NodeStats.class);
 
   private BusCodecs() {}
 

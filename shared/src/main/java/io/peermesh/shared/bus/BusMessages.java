@@ -85,4 +85,57 @@ public final class BusMessages {
   /** A supervisor changed state. */
   public record StateChange(String connection, String room, String peer, String remote, String from, String to,
       String reason, long attempt, String path) {}
+
+  /**
+   * A file for the remote of one supervised connection, sent with the file protocol of the {@code files}
+   * channel (web/client/FILES.md). The supervisor holds {@code data} until the receiver's checksum result.
+   */
+  public record FileSend(String name, String type, byte[] data) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof FileSend f && java.util.Objects.equals(name, f.name) && java.util.Objects.equals(type, f.type)
+          && java.util.Arrays.equals(data, f.data);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(name, type) * 31 + java.util.Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+      return "FileSend[" + name + ", " + type + ", " + (data == null ? 0 : data.length) + " bytes]";
+    }
+  }
+
+  /**
+   * How a {@link FileSend} ended: {@code ok} when the receiver computed the same SHA-256; otherwise {@code code}
+   * says why ({@code file-checksum-mismatch}, {@code file-rejected: <reason>}, {@code file-too-large},
+   * {@code peer-left}, {@code closed}).
+   */
+  public record FileSendResult(String id, boolean ok, String sha256, String code) {}
+
+  /**
+   * A file received on a supervised connection and written to {@code path} on node {@code node}; {@code ok}
+   * when its SHA-256 ({@code sha256}, computed here) equals the sender's. A file that failed the check is not
+   * written ({@code path} is null).
+   */
+  public record FileReceived(String room, String connection, String from, String id, String name, String type,
+      long size, String sha256, boolean ok, String node, String path) {}
+
+  /** Traffic of one channel of a supervised connection since it started (all paths). */
+  public record ChannelStats(String channel, long messagesIn, long bytesIn, long messagesOut, long bytesOut,
+      long buffered) {}
+
+  /**
+   * A snapshot of one supervised connection. {@code candidatePair}: the selected pair's local and remote
+   * candidate types ("host/prflx"), null without a connected link; {@code candidateType} sums it up as
+   * host, srflx or relay.
+   */
+  public record ConnectionStats(String connection, String room, String peer, String remote, String node,
+      String state, long attempt, String reason, String path, String candidatePair, String candidateType,
+      List<ChannelStats> channels) {}
+
+  /** Every supervised connection one node holds. */
+  public record NodeStats(String node, List<ConnectionStats> connections) {}
 }

@@ -71,8 +71,9 @@ public final class SignalingVerticle extends VerticleBase {
         .end(metrics.render(sockets.size(), hub.roomCount(), hub.sessionCount(), hub.suspendedCount(),
             this::members)));
     router.route(PATH).handler(ctx -> ctx.request().toWebSocket().onSuccess(this::accept));
-    router.get("/status.json").handler(ctx -> ctx.response().putHeader("content-type", "application/json")
-        .end(status.toJson().encode()));
+    StatusCollector collector = new StatusCollector(vertx, status);
+    router.get("/status.json").handler(ctx -> collector.collect().onComplete(rows -> ctx.response()
+        .putHeader("content-type", "application/json").end(rows.result().encode())));
     router.get("/status").handler(ctx -> ctx.reroute("/status.html"));
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
 

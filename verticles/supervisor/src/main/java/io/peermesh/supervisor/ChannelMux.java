@@ -1,11 +1,13 @@
 package io.peermesh.supervisor;
 
+import io.peermesh.shared.bus.BusMessages.ChannelStats;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.channel.Frames;
 import io.peermesh.shared.channel.ReliableReceiver;
 import io.peermesh.shared.channel.ReliableSender;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +55,11 @@ final class ChannelMux {
   private Path path;
   private long lastHeartbeatNanos;
   private long heartbeatsReceived;
+  /** Application messages and bytes per channel (index: ordinal), for the status page. */
+  private final long[] messagesIn = new long[ChannelSpec.values().length];
+  private final long[] bytesIn = new long[ChannelSpec.values().length];
+  private final long[] messagesOut = new long[ChannelSpec.values().length];
+  private final long[] bytesOut = new long[ChannelSpec.values().length];
 
   /** State of one sequenced channel. */
   private final class Sequenced {
@@ -110,8 +117,34 @@ final class ChannelMux {
       }
       queue.add(framed);
     }
+    messagesOut[channel.ordinal()]++;
+    bytesOut[channel.ordinal()] += data.length;
     pump(channel);
     return Refusal.NONE;
+  }
+
+  /** Messages waiting in {@code channel}'s queue (0 for sequenced channels, which keep a resend buffer). */
+  int queued(ChannelSpec channel) {
+    ArrayDeque<byte[]> queue = queues.get(channel);
+    return queue == null ? 0 : queue.size();
+  }
+
+  /** Traffic per channel since the connection started; {@code buffered} is polled from the current path. */
+  List<ChannelStats> stats() {
+    List<ChannelStats> out = new ArrayList<>();
+    for (ChannelSpec spec : ChannelSpec.values()) {
+      int i = spec.ordinal();
+      long buffered = path == null || !path.ready(spec) ? 0 : path.buffered(spec);
+      out.add(new ChannelStats(spec.label(), messagesIn[i], bytesIn[i],
+          messagesOut[i], bytesOut[i], buffered));
+    }
+    return out;
+  }
+
+  private void delivered(ChannelSpec channel, long seq, byte[] data) {
+    messagesIn[channel.ordinal()]++;
+    bytesIn[channel.ordinal()] += data.length;
+    sink.deliver(channel, seq, data);
   }
 
   /**
@@ -213,10 +246,10 @@ final class ChannelMux {
         }
         byte[] body = new byte[raw.length - 1];
         System.arraycopy(raw, 1, body, 0, body.length);
-        sink.deliver(channel, 0, body);
+        delivered(channel, 0, body);
         return;
       }
-      sink.deliver(channel, 0, raw);
+      delivered(channel, 0, raw);
       return;
     }
     Frames.Frame frame;
@@ -240,7 +273,7 @@ final class ChannelMux {
     }
     long seq = s.receiver.deliveredUpTo() - ready.size();
     for (byte[] payload : ready) {
-      sink.deliver(channel, ++seq, payload);
+      delivered(channel, ++seq, payload);
     }
     s.deliveredSinceAck += ready.size();
     if (s.deliveredSinceAck >= options.ackEveryMessages() || ready.isEmpty()) {

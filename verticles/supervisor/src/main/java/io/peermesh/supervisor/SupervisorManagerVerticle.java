@@ -2,9 +2,12 @@ package io.peermesh.supervisor;
 
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.BusMessages.ConnectionStats;
+import io.peermesh.shared.bus.BusMessages.NodeStats;
 import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
 import io.peermesh.shared.bus.BusMessages.SupervisorStarted;
 import io.peermesh.shared.protocol.RoomNames;
+import io.peermesh.supervisor.files.FileLimits;
 import io.peermesh.supervisor.rtc.CapacityException;
 import io.peermesh.supervisor.rtc.FactoryPool;
 import io.vertx.core.Future;
@@ -12,7 +15,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Deploys one {@link SupervisorVerticle} per requested connection, after admission control: a node at
@@ -29,6 +37,9 @@ public final class SupervisorManagerVerticle extends VerticleBase {
   private java.util.Map<String, Object> reconnectDefaults;
   private String nodeId;
   private MessageConsumer<SupervisorRequest> consumer;
+  private SupervisorVerticle.Setup setup;
+  /** Supervisors this manager deployed, by connection; entries whose deployment ended are pruned lazily. */
+  private final Map<String, SupervisorVerticle> supervisors = new ConcurrentHashMap<>();
 
   @Override
   public Future<?> start() {
@@ -52,8 +63,13 @@ public final class SupervisorManagerVerticle extends VerticleBase {
     // Factories are per JVM; a private pool is for tests that need their own limits.
     pool = limits.getBoolean("private", false) ? new FactoryPool(configured) : FactoryPool.shared(configured);
     nodeId = config().getString("nodeId", "local");
+    setup = new SupervisorVerticle.Setup(options, reconnectDefaults,
+        FileLimits.from(supervisor.getJsonObject("files")), nodeId);
     consumer = vertx.eventBus().consumer(Addresses.Supervisor.START, this::onStart);
-    return consumer.completion();
+    MessageConsumer<Object> stats = vertx.eventBus().consumer(Addresses.Supervisor.stats(nodeId), this::onStats);
+    MessageConsumer<Object> localStats = vertx.eventBus().localConsumer(Addresses.Supervisor.LOCAL_STATS,
+        this::onStats);
+    return Future.all(consumer.completion(), stats.completion(), localStats.completion());
   }
 
   private void onStart(Message<SupervisorRequest> msg) {
@@ -71,15 +87,28 @@ public final class SupervisorManagerVerticle extends VerticleBase {
         return;
       }
       String connection = "c-" + UUID.randomUUID();
-      SupervisorVerticle supervisor = new SupervisorVerticle(request, options, reconnectDefaults, connection, pool,
-          acquired.result());
+      SupervisorVerticle supervisor = new SupervisorVerticle(request, setup, connection, pool, acquired.result());
       vertx.deployVerticle(supervisor).onComplete(deployed -> {
         if (deployed.failed()) {
           msg.fail(500, "supervisor failed to start: " + deployed.cause().getMessage());
           return;
         }
+        supervisors.put(connection, supervisor);
         msg.reply(new SupervisorStarted(connection, nodeId));
       });
+    });
+  }
+
+  /** A snapshot of every live supervisor of this node, each taken on its own context. */
+  private void onStats(Message<Object> msg) {
+    Set<String> live = vertx.deploymentIDs();
+    supervisors.values().removeIf(s -> s.deploymentID() == null || !live.contains(s.deploymentID()));
+    List<Future<ConnectionStats>> snapshots = new ArrayList<>();
+    supervisors.values().forEach(s -> snapshots.add(s.stats()));
+    Future.join(snapshots).onComplete(done -> {
+      List<ConnectionStats> rows = new ArrayList<>();
+      snapshots.stream().filter(Future::succeeded).forEach(f -> rows.add(f.result()));
+      msg.reply(new NodeStats(nodeId, rows));
     });
   }
 }

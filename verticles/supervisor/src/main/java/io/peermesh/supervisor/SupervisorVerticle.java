@@ -4,6 +4,7 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.ConnectionStats;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.OutboundMessage;
 import io.peermesh.shared.bus.BusMessages.SendAck;
@@ -16,9 +17,12 @@ import io.peermesh.shared.reconnect.Effect;
 import io.peermesh.shared.reconnect.Outcome;
 import io.peermesh.shared.reconnect.ReconnectConfig;
 import io.peermesh.shared.reconnect.ReconnectController;
+import io.peermesh.supervisor.files.FileLimits;
+import io.peermesh.supervisor.rtc.CandidatePairs;
 import io.peermesh.supervisor.rtc.FactoryPool;
 import io.peermesh.supervisor.rtc.PeerLink;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
@@ -71,13 +75,25 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
 
   private final Map<String, Object> reconnectDefaults;
+  private final Setup setup;
+  private FileEndpoint files;
 
-  /** {@code reconnectDefaults}: the node's {@code supervisor.reconnect} settings; the request may override. */
-  public SupervisorVerticle(SupervisorRequest request, SupervisorOptions options, Map<String, Object> reconnectDefaults,
-      String connectionId, FactoryPool pool, FactoryPool.Slot slot) {
-    this.reconnectDefaults = Map.copyOf(reconnectDefaults);
+  /**
+   * What every supervisor of a node shares.
+   *
+   * @param reconnectDefaults the node's {@code supervisor.reconnect} settings; a request may override them
+   * @param files the node's {@code supervisor.files} limits
+   * @param nodeId the node holding the supervisor (named in file announcements and stats)
+   */
+  public record Setup(SupervisorOptions options, Map<String, Object> reconnectDefaults, FileLimits files,
+      String nodeId) {}
+
+  public SupervisorVerticle(SupervisorRequest request, Setup setup, String connectionId, FactoryPool pool,
+      FactoryPool.Slot slot) {
+    this.setup = setup;
+    this.reconnectDefaults = Map.copyOf(setup.reconnectDefaults());
     this.request = request;
-    this.options = options;
+    this.options = setup.options();
     this.connectionId = connectionId;
     this.pool = pool;
     this.slot = slot;
@@ -94,6 +110,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         msg -> end("closed by request").onComplete(done -> msg.reply("closed")));
     consumers.add(sends);
     consumers.add(close);
+    files = new FileEndpoint(vertx, mux, setup.files(), request, connectionId, setup.nodeId(),
+        () -> !ending && controller != null && !controller.state().isTerminal());
 
     JsonObject join = new JsonObject().put("type", "join").put("v", 1).put("room", request.room());
     if (request.token() != null) {
@@ -102,7 +120,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       join.put("peer", request.peer());
     }
     signaling = new SignalingLink(vertx, request.signalingHost(), request.signalingPort(), join, this::onSignal);
-    return Future.all(sends.completion(), close.completion())
+    return Future.all(sends.completion(), close.completion(), files.register())
         .compose(v -> signaling.open())
         .onSuccess(joined -> {
           iceServers = iceServers(joined.getJsonArray("iceServers", new JsonArray()));
@@ -129,7 +147,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
           vertx.setPeriodic(options.ackDelayMs(), id -> {
             mux.flushAcks();
             mux.pumpAll();
+            files.pump();
           });
+          vertx.setPeriodic(1_000, id -> files.sweep(usable()));
           run(controller.fire(new ConnectionEvent.Start()));
         })
         .onFailure(e -> release());
@@ -139,6 +159,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   public Future<?> stop() {
     release();
     List<Future<?>> closing = new ArrayList<>();
+    if (files != null) {
+      closing.add(files.unregister());
+    }
     consumers.forEach(c -> closing.add(c.unregister()));
     if (signaling != null) {
       closing.add(signaling.close());
@@ -259,6 +282,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       }
       case "peer-left" -> {
         remotePresent = false;
+        files.remoteGone("peer-left");
         transportDown("remote left: " + message.getString("reason"));
       }
       case "offer" -> onOffer(message);
@@ -382,6 +406,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   @Override
   public void deliver(ChannelSpec channel, long seq, byte[] data) {
+    if (channel == ChannelSpec.FILES && files.onFrame(data)) {
+      return;
+    }
     vertx.eventBus().publish(Addresses.Supervisor.inbound(request.room(), channel.label()),
         new InboundMessage(request.room(), connectionId, request.remote(), channel.label(), seq, data));
   }
@@ -518,6 +545,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     String path = t.to() == ConnectionState.DEGRADED ? "signaling"
         : t.to() == ConnectionState.RELAY_ONLY || (relayOnlyNext && t.to() != ConnectionState.RECONNECTING)
             ? "relay" : "direct";
+    if (t.to() == ConnectionState.CONNECTED || t.to() == ConnectionState.DEGRADED) {
+      // Chunks in flight on a replaced path are lost: the receiver's answer to a new offer says what it holds.
+      files.linkRecovered();
+    }
     vertx.eventBus().publish(Addresses.Supervisor.STATE, new StateChange(connectionId, request.room(),
         request.peer(), request.remote(), from, to, reason, attempt, path));
     if (signaling != null) {
@@ -528,6 +559,32 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       }
       signaling.send(state);
     }
+  }
+
+  private boolean usable() {
+    ConnectionState state = controller == null ? null : controller.state();
+    return state == ConnectionState.CONNECTED || state == ConnectionState.DEGRADED;
+  }
+
+  /** A snapshot for the status page, taken on this supervisor's context. */
+  Future<ConnectionStats> stats() {
+    Promise<ConnectionStats> result = Promise.promise();
+    context.runOnContext(v -> {
+      PeerLink current = link;
+      Future<String> pair = current == null || degraded ? Future.succeededFuture(null)
+          : current.selectedCandidatePair().otherwise((String) null);
+      pair.timeout(1, java.util.concurrent.TimeUnit.SECONDS).otherwise((String) null).onComplete(done -> {
+        String candidates = done.result();
+        ConnectionState state = controller == null ? ConnectionState.CONNECTING : controller.state();
+        String reason = controller == null ? null : controller.snapshot().lastReason();
+        long attempt = controller == null ? 0 : controller.snapshot().attemptsInRecovery();
+        String path = degraded ? "signaling" : relayOnlyNext ? "relay" : "direct";
+        result.complete(new ConnectionStats(connectionId, request.room(), request.peer(), request.remote(),
+            setup.nodeId(), wire(state), attempt, reason, path, candidates, CandidatePairs.summary(candidates),
+            mux.stats()));
+      });
+    });
+    return result.future();
   }
 
   static String wire(ConnectionState state) {

@@ -160,6 +160,28 @@ public final class PeerLink {
     return closed ? RTCPeerConnectionState.CLOSED : connection.getConnectionState();
   }
 
+  /**
+   * The selected candidate pair's types as "local/remote" (e.g. "host/prflx", "relay/host"), or null when no
+   * pair is selected yet. Read from libwebrtc's stats report: transport → selectedCandidatePairId → the pair's
+   * local and remote candidates.
+   */
+  public Future<String> selectedCandidatePair() {
+    Promise<String> result = Promise.promise();
+    if (closed) {
+      result.complete(null);
+      return result.future();
+    }
+    connection.getStats(report -> {
+      try {
+        String pair = CandidatePairs.selected(report.getStats());
+        settle(() -> result.tryComplete(pair));
+      } catch (Throwable t) {
+        settle(() -> result.tryFail(t));
+      }
+    });
+    return result.future();
+  }
+
   public RTCPeerConnection connection() {
     return connection;
   }
