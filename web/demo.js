@@ -50,6 +50,8 @@ const client = new PeerMeshClient({
   peer: self,
   token: query.get('token') ?? undefined,
   resume: sessionStorage.getItem(resumeKey) ?? undefined,
+  // ?relay=1: TURN relays only (the status indicator then shows the relay path).
+  relayOnly: query.get('relay') === '1',
 });
 window.peermesh = client;
 

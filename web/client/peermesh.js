@@ -45,6 +45,11 @@ export const CLIENT_DEFAULTS = Object.freeze({
   iceServers: [],
   /** Reconnect ladder overrides (keys of RECONNECT_DEFAULTS). */
   reconnect: {},
+  /**
+   * Every connection uses TURN relays only (iceTransportPolicy 'relay'), never a direct path: for networks
+   * that must not expose addresses. Needs TURN servers (from `joined` or iceServers).
+   */
+  relayOnly: false,
   heartbeatMs: 500,
   deadAfterMs: 2000,
   ackEveryMessages: 64,
@@ -146,6 +151,9 @@ function validate(options) {
   const rate = o.signalingRate;
   if (!rate || !(rate.perSecond > 0) || !(rate.burst >= 1)) {
     throw bad('signalingRate must be {perSecond > 0, burst >= 1}');
+  }
+  if (typeof o.relayOnly !== 'boolean') {
+    throw bad('relayOnly must be true or false');
   }
   if (o.acceptFile !== null && typeof o.acceptFile !== 'function') {
     throw bad('acceptFile must be a function or null');

@@ -89,7 +89,7 @@ export class RemotePeer {
 
   /** 'signaling' in degraded mode, 'relay' for a TURN-only connection, else 'direct'. */
   get path() {
-    return this.degraded ? 'signaling' : this.relayOnlyNext ? 'relay' : 'direct';
+    return this.degraded ? 'signaling' : this.relayOnlyNext || this.o.relayOnly ? 'relay' : 'direct';
   }
 
   // ---- the state machine's effects ---------------------------------------------------------------------
@@ -200,7 +200,7 @@ export class RemotePeer {
     try {
       const link = new PeerLink({
         iceServers: this.client.iceServers,
-        relayOnly: this.relayOnlyNext,
+        relayOnly: this.o.relayOnly || this.relayOnlyNext,
         limits: this.o,
         RTCPeerConnectionImpl: this.o.RTCPeerConnectionImpl,
       }, null);

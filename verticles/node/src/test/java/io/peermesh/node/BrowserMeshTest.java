@@ -79,6 +79,8 @@ class BrowserMeshTest {
           20_000.0 / Math.max(1, millis));
       first.screenshot(shots.resolve("mesh-page-one.png"));
       second.screenshot(shots.resolve("mesh-page-two.png"));
+      // Browser-to-browser links are not supervised: the page shows the cluster holds no supervised connection.
+      StatusPage.screenshot("http://127.0.0.1:" + nodeA.signalingPort(), shots.resolve("mesh-status.png"));
     } finally {
       Await.result(nodeB.close());
       Await.result(nodeA.close());

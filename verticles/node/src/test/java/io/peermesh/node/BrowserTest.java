@@ -121,11 +121,7 @@ class BrowserTest {
           + "  p && p.state === 'connected' ? done(p.state) : setTimeout(check, 25); }; check();"));
 
       browser.screenshot(shots.resolve("demo.png"));
-      browser.open(base + "/status");
-      browser.executeAsync("const done = arguments[arguments.length - 1];"
-          + "const wait = () => document.querySelector('[data-testid]') ? done(true) : setTimeout(wait, 50);"
-          + "wait();");
-      browser.screenshot(shots.resolve("status.png"));
+      StatusPage.awaitRowWithCandidates(base, shots.resolve("status.png"));
     } finally {
       Await.result(node.close());
     }

@@ -61,6 +61,8 @@ class ReactExampleTest {
         assertEquals("connected", ((String) browser.executeAsync(AWAIT_INDICATOR, "connected", false))
             .split("\\|")[0]);
       }
+      StatusPage.awaitRowWithCandidates("http://127.0.0.1:" + node.signalingPort(),
+          shots.resolve("react-status.png"));
     } finally {
       Await.result(node.close());
     }

@@ -37,6 +37,6 @@ public record FileLimits(long maxFileBytes, int maxIncomingFiles, long maxIncomi
     return new FileLimits(j.getLong("maxFileBytes", d.maxFileBytes()),
         j.getInteger("maxIncomingFiles", d.maxIncomingFiles()),
         j.getLong("maxIncomingBytes", d.maxIncomingBytes()), j.getInteger("chunkSize", d.chunkSize()),
-        j.getString("directory", d.directory()));
+        j.getString("directory") == null ? d.directory() : j.getString("directory"));
   }
 }

@@ -29,6 +29,10 @@ public final class FileTransfers {
     return sender;
   }
 
+  FileReceiver receiver() {
+    return receiver;
+  }
+
   /** A frame arrived on {@code files}; false when it is not part of the file protocol. */
   public boolean onFrame(byte[] raw) {
     Optional<FileFrame> parsed;
