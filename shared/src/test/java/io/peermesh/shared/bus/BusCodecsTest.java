@@ -57,7 +57,23 @@ class BusCodecsTest {
           new BusMessages.InboundMessage("room", "c-1", "alice", "ai-stream", 7, new byte[] {42}))),
       Map.entry(BusMessages.StateChange.class, List.of(
           new BusMessages.StateChange("c-1", "room", "bot", "alice", "connected", "disconnected", "heartbeat", 1,
-              "host"))));
+              "host"))),
+      Map.entry(BusMessages.FileSend.class, List.of(
+          new BusMessages.FileSend("a.bin", "application/octet-stream", new byte[] {1, 2, 3}),
+          new BusMessages.FileSend("empty", null, new byte[0]))),
+      Map.entry(BusMessages.FileSendResult.class, List.of(
+          new BusMessages.FileSendResult("0123", true, "ab", null),
+          new BusMessages.FileSendResult(null, false, null, "closed"))),
+      Map.entry(BusMessages.FileReceived.class, List.of(
+          new BusMessages.FileReceived("room", "c-1", "alice", "0123", "a.bin", "text/plain", 3, "ab", true,
+              "node-1", "/tmp/x"),
+          new BusMessages.FileReceived("room", "c-1", "alice", "0123", "a.bin", "text/plain", 3, "ab", false,
+              "node-1", null))),
+      Map.entry(BusMessages.NodeStats.class, List.of(
+          new BusMessages.NodeStats("node-1", List.of()),
+          new BusMessages.NodeStats("node-1", List.of(new BusMessages.ConnectionStats("c-1", "room", "bot",
+              "alice", "node-1", "connected", 2, "up", "direct", "host/prflx", "prflx",
+              List.of(new BusMessages.ChannelStats("files", 1, 2, 3, 4, 5))))))));
 
   static Stream<Record> samples() {
     return BusCodecs.TYPES.stream().flatMap(type -> {

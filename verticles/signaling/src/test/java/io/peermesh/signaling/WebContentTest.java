@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.ChannelStats;
+import io.peermesh.shared.bus.BusMessages.ConnectionStats;
+import io.peermesh.shared.bus.BusMessages.NodeStats;
 import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.testing.Await;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The node serves the browser client, the demo and status pages, and the live status JSON. */
@@ -40,6 +44,43 @@ class WebContentTest {
       assertEquals(1, rows.size());
       assertEquals("connected", rows.getJsonObject(0).getString("state"));
       assertEquals("alice", rows.getJsonObject(0).getString("remote"));
+      http.close();
+    }
+  }
+
+  private static ConnectionStats stats(String connection, String state, String pair) {
+    return new ConnectionStats(connection, "room", "bot", "alice", "n1", state, 0, null, "direct", pair,
+        pair == null ? null : "relay", List.of(new ChannelStats("files", 3, 300, 2, 200, 16)));
+  }
+
+  @Test
+  void statusJsonJoinsPushedStatesWithSnapshotsPulledFromEveryNode() {
+    try (SignalingFixture f = new SignalingFixture(new JsonObject())) {
+      HttpClient http = f.vertx.createHttpClient();
+      // Not clustered: the local supervisor manager answers.
+      Await.result(f.vertx.eventBus().consumer(Addresses.Supervisor.LOCAL_STATS, m -> m.reply(new NodeStats("n1",
+          List.of(stats("c-1", "connected", "host/relay"), stats("c-3", "connecting", null))))).completion());
+      f.vertx.eventBus().publish(Addresses.Supervisor.STATE,
+          new StateChange("c-1", "room", "bot", "alice", "connecting", "connected", "up", 3, "direct"));
+      JsonArray rows = new JsonArray(get(f, http, "/status.json", 200));
+      assertEquals(2, rows.size(), rows.encode());
+      JsonObject first = rows.getJsonObject(0);
+      assertEquals("c-1", first.getString("connection"));
+      assertEquals(3, first.getInteger("attempt"), "the pushed state stays");
+      assertEquals("host/relay", first.getString("candidatePair"));
+      assertEquals("relay", first.getString("candidateType"));
+      assertEquals(300, first.getJsonObject("channels").getJsonObject("files").getInteger("bytesIn"));
+      assertEquals(16, first.getJsonObject("channels").getJsonObject("files").getInteger("buffered"));
+      assertEquals("connecting", rows.getJsonObject(1).getString("state"), "not yet pushed, still listed");
+
+      // Clustered: every member is asked; a member without supervisors (no handler) is left out.
+      Await.result(f.vertx.eventBus().consumer(Addresses.Supervisor.stats("n1"), m -> m.reply(new NodeStats("n1",
+          List.of(stats("c-1", "connected", "host/host"))))).completion());
+      f.vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).put(Addresses.Node.MEMBERS_KEY,
+          new JsonArray().add("n1").add("n2"));
+      rows = new JsonArray(get(f, http, "/status.json", 200));
+      assertEquals(1, rows.size(), rows.encode());
+      assertEquals("host/host", rows.getJsonObject(0).getString("candidatePair"));
       http.close();
     }
   }
