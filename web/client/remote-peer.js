@@ -51,6 +51,8 @@ export class RemotePeer {
     this.timers = new Set();
     this.counters = {};
     this.remoteState = null;
+    /** Set when the remote reported a brand-new link: its next offer replaces ours whatever its generation. */
+    this.acceptNextOffer = false;
     this._lastErrorAt = 0;
     this.mux = new ChannelMux(this.o, {
       deliver: (label, seq, payload) => client._deliver(remote, label, seq, payload),
@@ -254,11 +256,45 @@ export class RemotePeer {
           this.relayOnlyNext = true;
         } else if (m.state === State.RECONNECTING) {
           this.relayOnlyNext = false;
+        } else if (m.state === State.CONNECTING && m.previous === State.IDLE) {
+          this._remoteStartedOver();
         }
         break;
       default:
         this._count('ignored-signals');
     }
+  }
+
+  /**
+   * The remote reports a brand-new link to us (a reloaded page that resumed its session: no leave was seen).
+   * Our link's other end is gone. The impolite side offers a new connection at once rather than waiting out
+   * silence, grace and ICE restarts; the polite side takes the next offer whatever its generation (a page
+   * reloaded within the same second offers the generation its predecessor used).
+   */
+  _remoteStartedOver() {
+    if (!this.impolite) {
+      this.acceptNextOffer = true;
+      return;
+    }
+    const state = this.controller.state;
+    const linked = state === State.CONNECTED || state === State.DISCONNECTED || state === State.ICE_RESTARTING;
+    if (!linked || this.link === null || this.ending) {
+      return;
+    }
+    this._count('remote-restarts');
+    this.heartbeatsAtAttempt = this.mux.heartbeatsReceived;
+    this.mux.resetSilence();
+    if (!this._replaceLink(Math.max(this.generation + 1, this.generationFloor))) {
+      return;
+    }
+    const link = this.link;
+    link.createOffer(false)
+      .then((sdp) => this._sendDescription(link, 'offer', sdp))
+      .catch((e) => {
+        if (link === this.link) {
+          this._transportDown(`offer after the remote started over: ${describe(e)}`);
+        }
+      });
   }
 
   _onOffer(m) {
@@ -268,11 +304,13 @@ export class RemotePeer {
       return;
     }
     const offered = m.connection ?? this.generation;
-    if (offered < this.generation) {
+    const fresh = this.acceptNextOffer;
+    this.acceptNextOffer = false;
+    if (offered < this.generation && !fresh) {
       this._count('stale-offers');
       return;
     }
-    if ((offered > this.generation || this.link === null) && !this._replaceLink(offered)) {
+    if ((fresh || offered > this.generation || this.link === null) && !this._replaceLink(offered)) {
       return;
     }
     const link = this.link;
@@ -376,6 +414,10 @@ export class RemotePeer {
         this.mux.usePath(this.linkPath);
       }
       this._run(outcome);
+    } else if (this.mux.path === null) {
+      // A link replaced while connected (the remote started over) carries data again.
+      this.mux.usePath(this.linkPath);
+      this.client.files.onPeerRecovered(this.remote);
     }
   }
 
@@ -469,7 +511,8 @@ export class RemotePeer {
 
   _announce(t, s) {
     this.client.signaling?.send({
-      type: 'state', state: t.to, previous: t.from, attempt: Math.min(INT_MAX, s.attemptsInRecovery),
+      // Addressed: the report is about our link to this peer, not to anyone else in the room.
+      type: 'state', to: this.remote, state: t.to, previous: t.from, attempt: Math.min(INT_MAX, s.attemptsInRecovery),
       reason: s.lastReason.slice(0, MAX_REASON),
     });
   }

@@ -1,6 +1,7 @@
 package io.peermesh.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.shared.testing.Await;
 import io.peermesh.shared.testing.NetworkNamespace;
@@ -77,6 +78,21 @@ class BrowserMeshTest {
       assertEquals(20L * 1024 * 1024, file.getLong("size"));
       System.out.printf("MEASURED 20 MiB browser to browser through coturn: %d ms (%.1f MiB/s)%n", millis,
           20_000.0 / Math.max(1, millis));
+      // Each page reloads in turn and resumes its session: the other page (impolite, then polite) connects to
+      // the new page at once instead of waiting out silence, grace and ICE restarts.
+      for (WebDriverSession[] pages : new WebDriverSession[][] {{first, second}, {second, first}}) {
+        String other = pages[0] == first ? "page-two" : "page-one";
+        String self = pages[0] == first ? "page-one" : "page-two";
+        String url = pages[0] == first ? "http://127.0.0.1:" + nodeA.signalingPort() + "/?room=mesh-room&peer=page-one"
+            : "http://127.0.0.1:" + nodeB.signalingPort() + "/?room=mesh-room&peer=page-two";
+        long reloaded = System.nanoTime();
+        pages[0].open(url);
+        assertEquals("connected", pages[0].executeAsync(AWAIT_CONNECTED, other));
+        assertEquals("connected", pages[1].executeAsync(AWAIT_CONNECTED, self));
+        long reconnectMillis = (System.nanoTime() - reloaded) / 1_000_000;
+        System.out.printf("MEASURED %s reloaded: both pages connected again after %d ms%n", self, reconnectMillis);
+        assertTrue(reconnectMillis < 5_000, self + " reconnected after " + reconnectMillis + " ms");
+      }
       first.screenshot(shots.resolve("mesh-page-one.png"));
       second.screenshot(shots.resolve("mesh-page-two.png"));
       // Browser-to-browser links are not supervised: the page shows the cluster holds no supervised connection.

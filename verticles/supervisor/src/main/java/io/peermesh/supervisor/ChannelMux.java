@@ -97,6 +97,10 @@ final class ChannelMux {
     }
   }
 
+  boolean hasPath() {
+    return path != null;
+  }
+
   /** Accepts an application message for {@code channel}; sends it now if the path allows. */
   Refusal offer(ChannelSpec channel, byte[] data) {
     Sequenced s = sequenced.get(channel);

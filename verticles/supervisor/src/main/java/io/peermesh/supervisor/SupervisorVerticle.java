@@ -65,6 +65,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private boolean impolite;
   private boolean remotePresent;
   private boolean relayOnlyNext;
+  /** The remote reported a brand-new link: its next offer replaces ours whatever its generation. */
+  private boolean acceptNextOffer;
   private boolean degraded;
   private boolean ending;
   /** Generation of the current link; a higher one in an offer replaces it. */
@@ -306,10 +308,38 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
           relayOnlyNext = true;
         } else if ("reconnecting".equals(state)) {
           relayOnlyNext = false;
+        } else if ("connecting".equals(state) && "idle".equals(message.getString("previous"))) {
+          remoteStartedOver();
         }
       }
       default -> { }
     }
+  }
+
+  /**
+   * The remote reports a brand-new link to us (a reloaded page that resumed its session: the room saw no
+   * leave). Our link's other end is gone; waiting for silence, the grace period and ICE restarts against a peer
+   * connection that no longer exists would take many seconds, so the impolite side offers a new connection at
+   * once. The polite side needs nothing: the remote's offer carries a higher generation.
+   */
+  private void remoteStartedOver() {
+    if (!impolite) {
+      // A page reloaded within the same second offers the generation its predecessor used.
+      acceptNextOffer = true;
+      return;
+    }
+    ConnectionState state = controller == null ? null : controller.state();
+    boolean linked = state == ConnectionState.CONNECTED || state == ConnectionState.DISCONNECTED
+        || state == ConnectionState.ICE_RESTARTING;
+    if (!linked || link == null || ending) {
+      return;
+    }
+    LOG.info(connectionId + ": " + request.remote() + " started over; offering a new connection");
+    heartbeatsAtAttempt = mux.heartbeatsReceived();
+    mux.resetSilence();
+    replaceLink(generation + 1);
+    link.createOffer(false).onSuccess(this::sendOffer)
+        .onFailure(e -> transportDown("offer after the remote started over: " + e.getMessage()));
   }
 
   private void onOffer(JsonObject message) {
@@ -318,10 +348,12 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       return;
     }
     int offered = message.getInteger("connection", generation);
-    if (offered < generation) {
+    boolean fresh = acceptNextOffer;
+    acceptNextOffer = false;
+    if (offered < generation && !fresh) {
       return;
     }
-    if (offered > generation || link == null) {
+    if (fresh || offered > generation || link == null) {
       replaceLink(offered);
     }
     heartbeatsAtAttempt = Math.min(heartbeatsAtAttempt, mux.heartbeatsReceived());
@@ -379,6 +411,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         mux.usePath(linkPath);
       }
       run(outcome);
+    } else if (!mux.hasPath()) {
+      // A link replaced while connected (the remote started over) carries data again.
+      mux.usePath(linkPath);
+      files.linkRecovered();
     }
   }
 
@@ -552,7 +588,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     vertx.eventBus().publish(Addresses.Supervisor.STATE, new StateChange(connectionId, request.room(),
         request.peer(), request.remote(), from, to, reason, attempt, path));
     if (signaling != null) {
-      JsonObject state = new JsonObject().put("type", "state").put("state", to).put("previous", from)
+      // Addressed to the remote: the report is about our link to it, not to anyone else in the room.
+      JsonObject state = new JsonObject().put("type", "state").put("to", request.remote()).put("state", to)
+          .put("previous", from)
           .put("attempt", (int) Math.min(Integer.MAX_VALUE, attempt));
       if (reason != null) {
         state.put("reason", reason);
