@@ -43,7 +43,7 @@ public sealed interface Effect {
    */
   record StartNewConnection(long attempt) implements Effect {}
 
-  /** Close any peer connection and route data channel messages over the signaling socket. */
+  /** Route data channel messages over the signaling socket (a probe connection may later carry them again). */
   record EnterDegraded() implements Effect {}
 
   /** Stop routing messages over signaling; every EnterDegraded is later matched by exactly one LeaveDegraded. */

@@ -29,6 +29,11 @@ final class ChannelMux {
     long buffered(ChannelSpec channel);
 
     boolean ready(ChannelSpec channel);
+
+    /** True where frames may vanish without the transport noticing (the signaling relay). */
+    default boolean lossy() {
+      return false;
+    }
   }
 
   /** Where delivered messages go. */
@@ -45,6 +50,8 @@ final class ChannelMux {
   static final byte PRESENCE_HEARTBEAT = 0x00;
   static final byte PRESENCE_DATA = 0x01;
   private static final long CHECK_BUFFER_EVERY_BYTES = 64 * 1024;
+  /** On a lossy path, frames outstanding this long without ack progress are sent again (as the web client). */
+  static final long RELAY_REWIND_NANOS = 3_000_000_000L;
 
   private final SupervisorOptions options;
   private final Sink sink;
@@ -69,6 +76,7 @@ final class ChannelMux {
     long nextToTransmit = 1;
     int deliveredSinceAck;
     long lastAckedSent;
+    long lastAckProgressNanos;
   }
 
   ChannelMux(SupervisorOptions options, Sink sink, LongSupplier nanoClock) {
@@ -92,6 +100,7 @@ final class ChannelMux {
     if (newPath != null) {
       for (Sequenced s : sequenced.values()) {
         s.nextToTransmit = s.sender.firstUnacked();
+        s.lastAckProgressNanos = nanoClock.getAsLong();
       }
       pumpAll();
     }
@@ -264,7 +273,11 @@ final class ChannelMux {
       return;
     }
     if (frame instanceof Frames.Ack ack) {
+      long before = s.sender.firstUnacked();
       s.sender.onAck(ack.upTo());
+      if (s.sender.firstUnacked() > before) {
+        s.lastAckProgressNanos = nanoClock.getAsLong();
+      }
       return;
     }
     Frames.Data data = (Frames.Data) frame;
@@ -286,11 +299,21 @@ final class ChannelMux {
     }
   }
 
-  /** Acknowledges whatever was delivered since the last ack (called on a short timer too). */
+  /**
+   * Acknowledges whatever was delivered since the last ack (called on a short timer too). On a lossy path (the
+   * signaling relay, where the server may refuse a frame) a sender whose acks stall while frames are
+   * outstanding rewinds and sends them again; the receiver drops the duplicates.
+   */
   void flushAcks() {
+    long now = nanoClock.getAsLong();
     sequenced.forEach((channel, s) -> {
       if (s.receiver.deliveredUpTo() > s.lastAckedSent) {
         sendAck(channel, s);
+      }
+      if (path != null && path.lossy() && s.nextToTransmit > s.sender.firstUnacked()
+          && now - s.lastAckProgressNanos > RELAY_REWIND_NANOS) {
+        s.nextToTransmit = s.sender.firstUnacked();
+        s.lastAckProgressNanos = now;
       }
     });
   }

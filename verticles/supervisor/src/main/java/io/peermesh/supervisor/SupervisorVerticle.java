@@ -494,6 +494,11 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     public boolean ready(ChannelSpec channel) {
       return remotePresent;
     }
+
+    @Override
+    public boolean lossy() {
+      return true;
+    }
   };
 
   /** Relay frames share the signaling socket's rate limit (default 100/s) with pings and state messages. */
