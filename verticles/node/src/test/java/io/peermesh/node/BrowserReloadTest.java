@@ -70,6 +70,11 @@ class BrowserReloadTest {
           + "const check = () => window.__got.length ? done(window.__got[0]) : setTimeout(check, 25); check();"));
       System.out.printf("MEASURED %s: reloaded page connected again after %d ms%n", bot, millis);
       assertTrue(millis < 5_000, "reconnected after " + millis + " ms");
+      java.nio.file.Path shots = java.nio.file.Path.of(System.getProperty("peermesh.root", "../.."), "verticles",
+          "node", "target", "screenshots");
+      browser.screenshot(shots.resolve("reload-" + bot + "-demo.png"));
+      StatusPage.awaitRowWithCandidates("http://127.0.0.1:" + node.signalingPort(),
+          shots.resolve("reload-" + bot + "-status.png"));
     } finally {
       Await.result(node.close());
     }
