@@ -120,6 +120,12 @@ class BrowserFilesTest {
       browser.screenshot(target.resolve("screenshots").resolve("files-demo.png"));
       assertEquals("prflx (host/prflx)", StatusPage.awaitRowWithCandidates(base,
           target.resolve("screenshots").resolve("files-status.png")));
+
+      // A closed connection leaves the status page: no stale snapshot brings it back.
+      Await.result(node.vertx().eventBus().request(Addresses.Supervisor.close(connection), null));
+      HttpResponse<String> after = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create(base + "/status.json")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(new JsonArray(), new JsonArray(after.body()));
     } finally {
       Await.result(node.close());
     }

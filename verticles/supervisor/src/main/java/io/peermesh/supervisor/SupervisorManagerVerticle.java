@@ -18,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -38,7 +37,7 @@ public final class SupervisorManagerVerticle extends VerticleBase {
   private String nodeId;
   private MessageConsumer<SupervisorRequest> consumer;
   private SupervisorVerticle.Setup setup;
-  /** Supervisors this manager deployed, by connection; entries whose deployment ended are pruned lazily. */
+  /** Supervisors this manager deployed and that have not stopped, by connection. */
   private final Map<String, SupervisorVerticle> supervisors = new ConcurrentHashMap<>();
 
   @Override
@@ -94,6 +93,7 @@ public final class SupervisorManagerVerticle extends VerticleBase {
           return;
         }
         supervisors.put(connection, supervisor);
+        supervisor.whenStopped().onComplete(v -> supervisors.remove(connection));
         msg.reply(new SupervisorStarted(connection, nodeId));
       });
     });
@@ -101,8 +101,6 @@ public final class SupervisorManagerVerticle extends VerticleBase {
 
   /** A snapshot of every live supervisor of this node, each taken on its own context. */
   private void onStats(Message<Object> msg) {
-    Set<String> live = vertx.deploymentIDs();
-    supervisors.values().removeIf(s -> s.deploymentID() == null || !live.contains(s.deploymentID()));
     List<Future<ConnectionStats>> snapshots = new ArrayList<>();
     supervisors.values().forEach(s -> snapshots.add(s.stats()));
     Future.join(snapshots).onComplete(done -> {

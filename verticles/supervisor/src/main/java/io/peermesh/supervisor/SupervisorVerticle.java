@@ -157,8 +157,16 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         .onFailure(e -> release());
   }
 
+  /** Completes when this supervisor has stopped (its connection ended). */
+  Future<Void> whenStopped() {
+    return stopped.future();
+  }
+
+  private final Promise<Void> stopped = Promise.promise();
+
   @Override
   public Future<?> stop() {
+    stopped.tryComplete();
     release();
     List<Future<?>> closing = new ArrayList<>();
     if (files != null) {
