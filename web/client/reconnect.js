@@ -5,7 +5,8 @@
  *
  *   connected --loss--> disconnected (graceDelayMs) --> ice-restarting (iceRestartAttempts)
  *     --> relay-only (relayAttempts, only with TURN) --> reconnecting (newConnectionAttempts)
- *     --> degraded (frames over signaling, probes every probeIntervalMs) or failed
+ *     --> degraded (frames over signaling, probes after probeIntervalMs, doubling up to probeMaxIntervalMs)
+ *     or failed
  *
  * Failed attempts wait in `backoff` (exponential, full jitter, capped); the stop rule (maxAttempts,
  * maxElapsedMs) ends in `failed`. The machine is pure: `apply(state, event, now)` returns the next state and
@@ -55,6 +56,8 @@ export const RECONNECT_DEFAULTS = Object.freeze({
   newConnectionAttempts: 2,
   degradedAllowed: true,
   probeIntervalMs: 10000,
+  /** Probes double from probeIntervalMs up to this (as the supervisor: every probe is a new peer connection). */
+  probeMaxIntervalMs: 300000,
   connectTimeoutMs: 10000,
   backoffBaseMs: 250,
   backoffCapMs: 10000,
@@ -62,6 +65,15 @@ export const RECONNECT_DEFAULTS = Object.freeze({
   maxAttempts: 12,
   maxElapsedMs: 120000,
 });
+
+/** The wait after `failedProbes` failed probes: probeIntervalMs doubled per failure, capped. */
+export function probeDelay(config, failedProbes) {
+  let delay = config.probeIntervalMs;
+  for (let i = 0; i < failedProbes && delay < config.probeMaxIntervalMs; i++) {
+    delay = Math.min(config.probeMaxIntervalMs, delay * 2);
+  }
+  return delay;
+}
 
 const BOOLEAN_KEYS = new Set(['relayAvailable', 'degradedAllowed']);
 
@@ -103,6 +115,7 @@ export function reconnectConfig(overrides = {}) {
   atLeast('relayAttempts', 0);
   atLeast('newConnectionAttempts', 0);
   atLeast('probeIntervalMs', 1);
+  atLeast('probeMaxIntervalMs', c.probeIntervalMs);
   atLeast('connectTimeoutMs', 1);
   atLeast('backoffBaseMs', 1);
   atLeast('backoffCapMs', c.backoffBaseMs);
@@ -391,7 +404,7 @@ export class ReconnectStateMachine {
     const id = s.attempt + 1;
     const effects = [];
     cancelPendingTimer(event, effects);
-    effects.push(timer(TimerKind.PROBE, id, this.config.probeIntervalMs));
+    effects.push(timer(TimerKind.PROBE, id, probeDelay(this.config, s.stepAttempts)));
     return outcome(s, ms(State.DEGRADED, id, s.attemptsInRecovery, s.recoveryStartedAt, Step.DEGRADED,
       s.stepAttempts, false, reason), effects);
   }

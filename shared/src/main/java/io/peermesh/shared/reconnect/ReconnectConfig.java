@@ -21,7 +21,8 @@ import java.util.Map;
  * @param relayAvailable whether TURN is configured; when false the relay rung is skipped entirely
  * @param newConnectionAttempts brand-new peer connection attempts per recovery (0 skips the rung)
  * @param degradedAllowed whether an exhausted ladder falls back to messages over signaling (else FAILED)
- * @param probeIntervalMs wait between DEGRADED probes
+ * @param probeIntervalMs wait before the first DEGRADED probe; it doubles after every failed probe
+ * @param probeMaxIntervalMs longest wait between DEGRADED probes
  * @param connectTimeoutMs deadline of a first connect, relay attempt, new connection or probe
  * @param backoffBaseMs backoff ceiling of the first retry
  * @param backoffCapMs largest backoff ceiling
@@ -38,6 +39,7 @@ public record ReconnectConfig(
     int newConnectionAttempts,
     boolean degradedAllowed,
     long probeIntervalMs,
+    long probeMaxIntervalMs,
     long connectTimeoutMs,
     long backoffBaseMs,
     long backoffCapMs,
@@ -61,6 +63,11 @@ public record ReconnectConfig(
   public static final boolean DEFAULT_DEGRADED_ALLOWED = true;
   /** 10 s: frequent enough to upgrade soon after the network heals, rare enough to cost little while blocked. */
   public static final long DEFAULT_PROBE_INTERVAL_MS = 10_000;
+  /**
+   * 5 min: probes double from probeIntervalMs up to this. Every probe is a new peer connection, and webrtc-java
+   * keeps ~68 KB of each closed one, so a peer that can never do WebRTC must not be probed every 10 s all day.
+   */
+  public static final long DEFAULT_PROBE_MAX_INTERVAL_MS = 300_000;
   /** 10 s: a full connect gathers candidates, allocates TURN and runs DTLS; more than 10 s rarely ends well. */
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
   /** 250 ms: the first retry comes quickly, while still spreading a burst of peers lost by one network blip. */
@@ -77,7 +84,7 @@ public record ReconnectConfig(
   /** The map keys, in component order. */
   public static final List<String> KEYS = List.of(
       "graceDelayMs", "iceRestartTimeoutMs", "iceRestartAttempts", "relayAttempts", "relayAvailable",
-      "newConnectionAttempts", "degradedAllowed", "probeIntervalMs", "connectTimeoutMs", "backoffBaseMs",
+      "newConnectionAttempts", "degradedAllowed", "probeIntervalMs", "probeMaxIntervalMs", "connectTimeoutMs", "backoffBaseMs",
       "backoffCapMs", "backoffMultiplier", "maxAttempts", "maxElapsedMs");
 
   public ReconnectConfig {
@@ -87,6 +94,7 @@ public record ReconnectConfig(
     atLeast("relayAttempts", relayAttempts, 0);
     atLeast("newConnectionAttempts", newConnectionAttempts, 0);
     atLeast("probeIntervalMs", probeIntervalMs, 1);
+    atLeast("probeMaxIntervalMs", probeMaxIntervalMs, probeIntervalMs);
     atLeast("connectTimeoutMs", connectTimeoutMs, 1);
     atLeast("backoffBaseMs", backoffBaseMs, 1);
     atLeast("backoffCapMs", backoffCapMs, backoffBaseMs);
@@ -105,7 +113,7 @@ public record ReconnectConfig(
   public static ReconnectConfig defaults() {
     return new ReconnectConfig(DEFAULT_GRACE_DELAY_MS, DEFAULT_ICE_RESTART_TIMEOUT_MS, DEFAULT_ICE_RESTART_ATTEMPTS,
         DEFAULT_RELAY_ATTEMPTS, DEFAULT_RELAY_AVAILABLE, DEFAULT_NEW_CONNECTION_ATTEMPTS, DEFAULT_DEGRADED_ALLOWED,
-        DEFAULT_PROBE_INTERVAL_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS,
+        DEFAULT_PROBE_INTERVAL_MS, DEFAULT_PROBE_MAX_INTERVAL_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS,
         DEFAULT_BACKOFF_MULTIPLIER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_ELAPSED_MS);
   }
 
@@ -129,6 +137,7 @@ public record ReconnectConfig(
         intValue(map, "newConnectionAttempts", DEFAULT_NEW_CONNECTION_ATTEMPTS),
         boolValue(map, "degradedAllowed", DEFAULT_DEGRADED_ALLOWED),
         longValue(map, "probeIntervalMs", DEFAULT_PROBE_INTERVAL_MS),
+        longValue(map, "probeMaxIntervalMs", DEFAULT_PROBE_MAX_INTERVAL_MS),
         longValue(map, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS),
         longValue(map, "backoffBaseMs", DEFAULT_BACKOFF_BASE_MS),
         longValue(map, "backoffCapMs", DEFAULT_BACKOFF_CAP_MS),
@@ -148,6 +157,7 @@ public record ReconnectConfig(
     map.put("newConnectionAttempts", newConnectionAttempts);
     map.put("degradedAllowed", degradedAllowed);
     map.put("probeIntervalMs", probeIntervalMs);
+    map.put("probeMaxIntervalMs", probeMaxIntervalMs);
     map.put("connectTimeoutMs", connectTimeoutMs);
     map.put("backoffBaseMs", backoffBaseMs);
     map.put("backoffCapMs", backoffCapMs);
@@ -167,6 +177,15 @@ public record ReconnectConfig(
 
   public Duration probeInterval() {
     return Duration.ofMillis(probeIntervalMs);
+  }
+
+  /** The wait after {@code failedProbes} failed probes: probeIntervalMs doubled per failure, capped. */
+  public Duration probeDelay(int failedProbes) {
+    long delay = probeIntervalMs;
+    for (int i = 0; i < failedProbes && delay < probeMaxIntervalMs; i++) {
+      delay = Math.min(probeMaxIntervalMs, delay * 2);
+    }
+    return Duration.ofMillis(delay);
   }
 
   public Duration connectTimeout() {

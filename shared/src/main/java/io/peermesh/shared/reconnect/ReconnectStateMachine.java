@@ -304,7 +304,7 @@ public final class ReconnectStateMachine {
         LadderStep.DEGRADED, s.stepAttempts(), false, reason);
     List<Effect> effects = new ArrayList<>();
     cancelPendingTimer(event, effects);
-    effects.add(new Effect.ScheduleTimer(TimerKind.PROBE, id, config.probeInterval()));
+    effects.add(new Effect.ScheduleTimer(TimerKind.PROBE, id, config.probeDelay(s.stepAttempts())));
     return outcome(s, next, effects);
   }
 

@@ -20,7 +20,7 @@ class ReconnectConfigTest {
   @Test
   void defaultsAreTheDocumentedConstants() {
     ReconnectConfig c = ReconnectConfig.defaults();
-    assertEquals(new ReconnectConfig(2_000, 5_000, 3, 2, false, 2, true, 10_000, 10_000, 250, 10_000, 2.0, 12, 120_000),
+    assertEquals(new ReconnectConfig(2_000, 5_000, 3, 2, false, 2, true, 10_000, 300_000, 10_000, 250, 10_000, 2.0, 12, 120_000),
         c);
     assertEquals(Duration.ofSeconds(2), c.graceDelay());
     assertEquals(Duration.ofSeconds(5), c.iceRestartTimeout());
@@ -39,7 +39,7 @@ class ReconnectConfigTest {
   @Test
   void mapRoundTripPreservesEveryField() {
     ReconnectConfig custom =
-        new ReconnectConfig(0, 1_500, 0, 5, true, 1, false, 30_000, 8_000, 100, 100, 1.0, 0, 60_000);
+        new ReconnectConfig(0, 1_500, 0, 5, true, 1, false, 30_000, 30_000, 8_000, 100, 100, 1.0, 0, 60_000);
     assertEquals(custom, ReconnectConfig.fromMap(custom.toMap()));
     assertEquals(ReconnectConfig.defaults(), ReconnectConfig.fromMap(ReconnectConfig.defaults().toMap()));
   }
@@ -103,6 +103,7 @@ class ReconnectConfigTest {
       "relayAttempts, -1",
       "newConnectionAttempts, -1",
       "probeIntervalMs, 0",
+      "probeMaxIntervalMs, 9999",
       "connectTimeoutMs, 0",
       "backoffBaseMs, 0",
       "backoffCapMs, 249",

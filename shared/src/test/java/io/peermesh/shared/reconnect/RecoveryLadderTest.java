@@ -87,8 +87,8 @@ class RecoveryLadderTest {
         new ScheduleTimer(TimerKind.ATTEMPT_TIMEOUT, 18, Duration.ofSeconds(10))), probe.effects());
     assertTrue(d.state.probeInFlight());
 
-    assertEquals(List.of(new ScheduleTimer(TimerKind.PROBE, 19, Duration.ofSeconds(10))),
-        d.expire(TimerKind.ATTEMPT_TIMEOUT).effects(), "a failed probe only schedules the next one");
+    assertEquals(List.of(new ScheduleTimer(TimerKind.PROBE, 19, Duration.ofSeconds(20))),
+        d.expire(TimerKind.ATTEMPT_TIMEOUT).effects(), "a failed probe only schedules the next one, later");
     assertEquals("probe timed out after 10000ms", d.state.lastReason());
 
     d.expire(TimerKind.PROBE);
@@ -264,6 +264,25 @@ class RecoveryLadderTest {
     String reason = "recovery ladder exhausted after 0 attempts in 2.0s; relaying messages over signaling";
     assertEquals(List.of(new EnterDegraded(), new ScheduleTimer(TimerKind.PROBE, 4, Duration.ofSeconds(10)),
         new EmitStatus(DISCONNECTED, DEGRADED, reason, 4)), d.expire(TimerKind.GRACE).effects());
+  }
+
+  @Test
+  void degradedProbesBackOffUpToTheCap() {
+    Driver d = Driver.with(Map.of("iceRestartAttempts", 0, "newConnectionAttempts", 0, "probeMaxIntervalMs", 60_000))
+        .connectedAtT0();
+    d.lose();
+    d.expire(TimerKind.GRACE);
+    List<Duration> waits = new ArrayList<>();
+    for (int probe = 1; probe <= 5; probe++) {
+      d.expire(TimerKind.PROBE);
+      for (Effect e : d.fail("probe failed").effects()) {
+        if (e instanceof ScheduleTimer t && t.kind() == TimerKind.PROBE) {
+          waits.add(t.delay());
+        }
+      }
+    }
+    assertEquals(List.of(Duration.ofSeconds(20), Duration.ofSeconds(40), Duration.ofSeconds(60),
+        Duration.ofSeconds(60), Duration.ofSeconds(60)), waits);
   }
 
   @Test

@@ -118,7 +118,8 @@ class RecoveryTest {
   private static Map<String, Object> shortLadder(boolean degradedAllowed, int newConnections) {
     return Map.of("graceDelayMs", 300, "iceRestartAttempts", 1, "iceRestartTimeoutMs", 1_500,
         "newConnectionAttempts", newConnections, "connectTimeoutMs", 3_000, "backoffBaseMs", 100,
-        "backoffCapMs", 500, "degradedAllowed", degradedAllowed, "probeIntervalMs", 1_500);
+        "backoffCapMs", 500, "degradedAllowed", degradedAllowed, "probeIntervalMs", 1_500,
+        "probeMaxIntervalMs", 1_500);
   }
 
   @Test
