@@ -110,6 +110,30 @@ final class ChannelMux {
     return path != null;
   }
 
+  /**
+   * True while the short timer has work: acknowledgements owed, messages waiting for the path (its buffer
+   * may have drained; bufferedAmount is polled), or frames outstanding on a lossy path. An idle connection
+   * needs no timer at all, which is what lets one node hold thousands of them.
+   */
+  boolean needsTick() {
+    if (path == null) {
+      // Nothing can move without a path; switching to one kicks the timer again.
+      return false;
+    }
+    for (Sequenced s : sequenced.values()) {
+      if (s.receiver.deliveredUpTo() > s.lastAckedSent || s.nextToTransmit < s.sender.nextSeq()
+          || (path.lossy() && s.sender.firstUnacked() < s.sender.nextSeq())) {
+        return true;
+      }
+    }
+    for (ArrayDeque<byte[]> queue : queues.values()) {
+      if (!queue.isEmpty()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Accepts an application message for {@code channel}; sends it now if the path allows. */
   Refusal offer(ChannelSpec channel, byte[] data) {
     Sequenced s = sequenced.get(channel);

@@ -35,12 +35,17 @@ final class FileEndpoint {
   private final String connectionId;
   private final String nodeId;
   private final BooleanSupplier open;
+  private final Runnable kick;
   private final FileTransfers transfers;
   private MessageConsumer<FileSend> consumer;
 
-  /** {@code open}: false once the connection is closing or failed (new sends are refused). */
+  /**
+   * {@code open}: false once the connection is closing or failed (new sends are refused); {@code kick} starts
+   * the supervisor's short timer when a transfer begins.
+   */
   FileEndpoint(Vertx vertx, ChannelMux mux, FileLimits limits, SupervisorRequest request, String connectionId,
-      String nodeId, BooleanSupplier open) {
+      String nodeId, BooleanSupplier open, Runnable kick) {
+    this.kick = kick;
     this.vertx = vertx;
     this.limits = limits;
     this.request = request;
@@ -80,6 +85,10 @@ final class FileEndpoint {
     transfers.sender().pump();
   }
 
+  boolean sending() {
+    return transfers.sender().sending();
+  }
+
   void linkRecovered() {
     transfers.linkRecovered();
   }
@@ -109,6 +118,7 @@ final class FileEndpoint {
       }
       transfers.sender().send(file.name(), file.type(), file.data(), sha256,
           outcome -> msg.reply(new FileSendResult(outcome.id(), outcome.ok(), outcome.sha256(), outcome.code())));
+      kick.run();
     });
   }
 

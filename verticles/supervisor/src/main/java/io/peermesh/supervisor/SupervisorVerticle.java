@@ -113,7 +113,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     consumers.add(sends);
     consumers.add(close);
     files = new FileEndpoint(vertx, mux, setup.files(), request, connectionId, setup.nodeId(),
-        () -> !ending && controller != null && !controller.state().isTerminal());
+        () -> !ending && controller != null && !controller.state().isTerminal(), this::kick);
 
     JsonObject join = new JsonObject().put("type", "join").put("v", 1).put("room", request.room());
     if (request.token() != null) {
@@ -145,13 +145,16 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
             }
           });
           // Silence is checked twice per heartbeat period, so a dead path is noticed within ~deadAfterMs + 1/4 s.
-          vertx.setPeriodic(Math.max(50, options.heartbeatMs() / 2), id -> checkSilence());
-          vertx.setPeriodic(options.ackDelayMs(), id -> {
-            mux.flushAcks();
-            mux.pumpAll();
-            files.pump();
+          long silencePeriod = Math.max(50, options.heartbeatMs() / 2);
+          long[] checks = {0};
+          vertx.setPeriodic(silencePeriod, id -> {
+            checkSilence();
+            if (++checks[0] % Math.max(1, 1_000 / silencePeriod) == 0) {
+              files.sweep(usable());
+            }
+            // A safety net: work the short timer should be doing is picked up within a silence period.
+            kick();
           });
-          vertx.setPeriodic(1_000, id -> files.sweep(usable()));
           run(controller.fire(new ConnectionEvent.Start()));
         })
         .onFailure(e -> release());
@@ -202,6 +205,30 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         LOG.log(Level.WARNING, connectionId + ": effect " + effect + " failed", e);
       }
     }
+    kick();
+  }
+
+  private long tickTimer = -1;
+
+  /**
+   * Starts the short timer (ackDelayMs) if there is work for it: acks owed, messages waiting for a drained
+   * buffer or the relay budget, file chunks to send. The timer re-arms itself only while work remains; an idle
+   * connection costs no timer, where a periodic one per connection would cost 50 wake-ups a second each.
+   */
+  private void kick() {
+    if (tickTimer != -1 || ending || !(mux.needsTick() || files.sending())) {
+      return;
+    }
+    tickTimer = vertx.setTimer(options.ackDelayMs(), id -> {
+      tickTimer = -1;
+      if (ending) {
+        return;
+      }
+      mux.flushAcks();
+      mux.pumpAll();
+      files.pump();
+      kick();
+    });
   }
 
   private void apply(Effect effect) {
@@ -385,6 +412,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       return;
     }
     mux.onFrame(channel, data);
+    kick();
   }
 
   // ---- liveness -------------------------------------------------------------------------------------------
@@ -423,6 +451,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       // A link replaced while connected (the remote started over) carries data again.
       mux.usePath(linkPath);
       files.linkRecovered();
+      kick();
     }
   }
 
@@ -441,7 +470,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       return new SendAck(false, controller != null && controller.state() == ConnectionState.FAILED ? "failed"
           : "closed");
     }
-    return switch (mux.offer(channel, message.data())) {
+    ChannelMux.Refusal refusal = mux.offer(channel, message.data());
+    kick();
+    return switch (refusal) {
       case NONE -> new SendAck(true, null);
       case QUEUE_FULL -> new SendAck(false, "queue-full");
       case RESEND_BUFFER_FULL -> new SendAck(false, "resend-buffer-full");
@@ -579,6 +610,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       if (mux.heartbeatsReceived() > before) {
         maybeUp();
       }
+      kick();
     }
   }
 

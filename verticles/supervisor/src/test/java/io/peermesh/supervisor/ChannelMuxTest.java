@@ -116,4 +116,27 @@ class ChannelMuxTest {
     m[0].usePath(wires[0]);
     assertEquals(List.of("1:one"), delivered);
   }
+
+  @Test
+  void theShortTimerIsNeededOnlyWhileThereIsWork() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] m = pair(false, wires);
+    assertEquals(false, m[0].needsTick(), "idle");
+    m[0].offer(ChannelSpec.CODE_SYNC, "x".getBytes(StandardCharsets.UTF_8));
+    assertEquals(true, m[1].needsTick(), "an ack is owed");
+    m[1].flushAcks();
+    assertEquals(false, m[1].needsTick());
+    assertEquals(false, m[0].needsTick(), "acknowledged");
+    m[0].usePath(null);
+    m[0].offer(ChannelSpec.PRESENCE, "p".getBytes(StandardCharsets.UTF_8));
+    assertEquals(false, m[0].needsTick(), "no path: nothing can move until one is set");
+    m[0].usePath(wires[0]);
+    assertEquals(false, m[0].needsTick(), "the path took the queued message");
+
+    Wire[] lossy = new Wire[2];
+    ChannelMux[] r = pair(true, lossy);
+    lossy[0].dropData = 1;
+    r[0].offer(ChannelSpec.AI_STREAM, "y".getBytes(StandardCharsets.UTF_8));
+    assertEquals(true, r[0].needsTick(), "a frame outstanding on a lossy path may need a resend");
+  }
 }

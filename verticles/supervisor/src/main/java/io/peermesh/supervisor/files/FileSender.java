@@ -164,6 +164,16 @@ public final class FileSender {
     return outgoing.size();
   }
 
+  /** True while some transfer has chunks or its end still to send (the short timer must keep pumping). */
+  public boolean sending() {
+    for (Outgoing t : outgoing.values()) {
+      if (t.accepted && !t.sentEnd) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private void offer(Outgoing t) {
     outbox.send(FileFrames.encode(t.offer));
   }
