@@ -20,4 +20,29 @@ public final class Await {
       throw new AssertionError("future did not complete within " + seconds + " s", e);
     }
   }
+
+  /**
+   * Evaluates {@code check} again every 20 ms (on a Vert.x timer) until it yields a value {@code done} accepts,
+   * and returns that value; fails after {@code seconds}. For state that other contexts update asynchronously.
+   */
+  public static <T> T until(io.vertx.core.Vertx vertx, java.util.function.Supplier<Future<T>> check,
+      java.util.function.Predicate<T> done, int seconds) {
+    io.vertx.core.Promise<T> result = io.vertx.core.Promise.promise();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    new Object() {
+      void attempt() {
+        check.get().onComplete(ar -> {
+          if (ar.succeeded() && done.test(ar.result())) {
+            result.complete(ar.result());
+          } else if (System.nanoTime() > deadline) {
+            result.fail("condition not met within " + seconds + " s; last: "
+                + (ar.succeeded() ? ar.result() : ar.cause()));
+          } else {
+            vertx.setTimer(20, id -> attempt());
+          }
+        });
+      }
+    }.attempt();
+    return result(result.future(), seconds + 5);
+  }
 }

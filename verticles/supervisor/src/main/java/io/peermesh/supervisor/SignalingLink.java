@@ -33,10 +33,19 @@ final class SignalingLink {
   private boolean closed;
   private long pingTimer = -1;
 
-  SignalingLink(Vertx vertx, String host, int port, JsonObject join, Handler<JsonObject> onMessage) {
+  /** The options of the one client a node's supervisors share (see {@link #sharedClient}). */
+  static WebSocketClient sharedClient(Vertx vertx) {
+    // One client for every supervisor of the node: a client each cost heap and native buffers per connection.
+    // Its default cap of 50 connections per server would otherwise queue the 51st supervisor's socket.
+    return vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(262_144)
+        .setMaxMessageSize(262_144).setMaxConnections(Integer.MAX_VALUE));
+  }
+
+  /** {@code client} is shared with the node's other supervisors; this link never closes it. */
+  SignalingLink(Vertx vertx, WebSocketClient client, String host, int port, JsonObject join,
+      Handler<JsonObject> onMessage) {
     this.vertx = vertx;
-    this.client = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxFrameSize(262_144)
-        .setMaxMessageSize(262_144));
+    this.client = client;
     this.host = host;
     this.port = port;
     this.join = join;
@@ -151,6 +160,6 @@ final class SignalingLink {
       ws.writeTextMessage(new JsonObject().put("type", "leave").encode());
       left = ws.close();
     }
-    return left.eventually(client::close);
+    return left;
   }
 }

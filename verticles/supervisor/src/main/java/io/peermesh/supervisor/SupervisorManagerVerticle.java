@@ -63,7 +63,7 @@ public final class SupervisorManagerVerticle extends VerticleBase {
     pool = limits.getBoolean("private", false) ? new FactoryPool(configured) : FactoryPool.shared(configured);
     nodeId = config().getString("nodeId", "local");
     setup = new SupervisorVerticle.Setup(options, reconnectDefaults,
-        FileLimits.from(supervisor.getJsonObject("files")), nodeId);
+        FileLimits.from(supervisor.getJsonObject("files")), nodeId, SignalingLink.sharedClient(vertx));
     consumer = vertx.eventBus().consumer(Addresses.Supervisor.START, this::onStart);
     MessageConsumer<Object> stats = vertx.eventBus().consumer(Addresses.Supervisor.stats(nodeId), this::onStats);
     MessageConsumer<Object> localStats = vertx.eventBus().localConsumer(Addresses.Supervisor.LOCAL_STATS,

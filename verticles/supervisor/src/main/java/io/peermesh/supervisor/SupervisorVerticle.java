@@ -86,9 +86,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
    * @param reconnectDefaults the node's {@code supervisor.reconnect} settings; a request may override them
    * @param files the node's {@code supervisor.files} limits
    * @param nodeId the node holding the supervisor (named in file announcements and stats)
+   * @param signalingClient the WebSocket client every supervisor of the node joins signaling with
    */
   public record Setup(SupervisorOptions options, Map<String, Object> reconnectDefaults, FileLimits files,
-      String nodeId) {}
+      String nodeId, io.vertx.core.http.WebSocketClient signalingClient) {}
 
   public SupervisorVerticle(SupervisorRequest request, Setup setup, String connectionId, FactoryPool pool,
       FactoryPool.Slot slot) {
@@ -121,7 +122,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     } else {
       join.put("peer", request.peer());
     }
-    signaling = new SignalingLink(vertx, request.signalingHost(), request.signalingPort(), join, this::onSignal);
+    signaling = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(), request.signalingPort(), join, this::onSignal);
     return Future.all(sends.completion(), close.completion(), files.register())
         .compose(v -> signaling.open())
         .onSuccess(joined -> {
