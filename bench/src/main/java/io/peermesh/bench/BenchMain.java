@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -29,14 +30,16 @@ public final class BenchMain {
     List<Row> rows = new ArrayList<>();
     WebRtcBench webrtc = new WebRtcBench(sizes);
     try (Mesh mesh = new Mesh()) {
-      rows.addAll(webrtc.run(mesh));
+      rows.addAll(section(smoke, "setup, throughput and round trips", "see docs/BENCHMARKS.md",
+          () -> webrtc.run(mesh)));
       rows.addAll(section(smoke, "recover: cut path detected", "≤ 2000 ms",
           () -> new RecoverBench(smoke ? 1_000 : 3_000).run(mesh, webrtc.factory())));
       rows.addAll(section(smoke, "churn: memory kept per 1,000 connect/close cycles of a pair (native + live heap)",
           "≤ 1.2× bare", () -> List.of(new ChurnBench(smoke ? 8 : 1_000, smoke ? 4 : 10, smoke ? 4 : 20)
               .run(mesh, webrtc.factory()))));
     }
-    rows.addAll(new SignalBench(smoke ? 20 : 200).run());
+    rows.addAll(section(smoke, "signal: join → joined and offer relay", "see docs/BENCHMARKS.md",
+        () -> new SignalBench(smoke ? 20 : 200).run()));
     rows.addAll(section(smoke, "signal: sockets one node holds, joined and answering pings", "≥ 15,000",
         () -> new SocketBench(smoke ? new SocketBench.Sizes(200, 10, 20, 4, 500, 1_000)
             : new SocketBench.Sizes(15_000, 10, 200, 8, 2_000, 5_000)).run()));
@@ -50,11 +53,18 @@ public final class BenchMain {
     return rows;
   }
 
-  /** Rows of one section. A full run records a failed section and goes on; a smoke run (CI) fails. */
+  /**
+   * Rows of one section, with its duration and the descriptors left open on stderr (a long run shows its
+   * progress). A full run records a failed section and goes on; a smoke run (CI) fails.
+   */
   private static List<Row> section(boolean smoke, String figure, String target, Callable<List<Row>> body)
       throws Exception {
+    long t0 = System.nanoTime();
     try {
-      return body.call();
+      List<Row> rows = body.call();
+      System.err.printf(Locale.ROOT, "bench: %s: %.0f s, %d fds open after%n", figure, (System.nanoTime() - t0) / 1e9,
+          Probe.openDescriptors());
+      return rows;
     } catch (Exception | AssertionError e) {
       if (smoke) {
         throw e;

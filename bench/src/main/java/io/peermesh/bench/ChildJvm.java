@@ -20,10 +20,14 @@ final class ChildJvm implements AutoCloseable {
   private final PrintWriter commands;
   private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
 
-  ChildJvm(String heap, Class<?> main, String... args) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + heap,
-        "-cp", System.getProperty("java.class.path"), main.getName()));
+  ChildJvm(List<String> jvmOptions, Class<?> main, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(jvmOptions);
+    String logging = System.getProperty("java.util.logging.config.file");
+    if (logging != null) {
+      command.add("-Djava.util.logging.config.file=" + logging);
+    }
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
     command.addAll(List.of(args));
     process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     commands = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);

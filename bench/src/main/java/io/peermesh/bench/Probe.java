@@ -62,6 +62,10 @@ record Probe(long rssBytes, long heapUsedBytes, long jvmCommittedBytes, int thre
     throw new IllegalStateException("no VmRSS in /proc/self/status");
   }
 
+  static int openDescriptors() {
+    return count("/proc/self/fd");
+  }
+
   private static int count(String dir) {
     try (Stream<Path> entries = Files.list(Path.of(dir))) {
       return (int) entries.count();

@@ -1,17 +1,13 @@
 package io.peermesh.bench;
 
-import io.peermesh.shared.testing.Await;
-import io.peermesh.signaling.SignalingVerticle;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Signaling at scale, with the clients in a child JVM (the 20,000-fd cap is per process): WebSocket sockets
- * one node holds joined to rooms, and relay messages per second one node delivers. The baseline is a plain
- * Vert.x WebSocket server on this JVM ({@link PlainSocketServer}) facing the same clients in the same run.
+ * Signaling at scale: WebSocket sockets one node holds joined to rooms, and relay messages per second one node
+ * delivers. Server and clients each run in a JVM of their own (the 20,000-fd cap is per process). The
+ * baseline is a plain Vert.x WebSocket server ({@link PlainSocketServer}) facing the same clients in the
+ * same run.
  */
 final class SocketBench {
   /**
@@ -49,17 +45,25 @@ final class SocketBench {
                 (double) sizes.measureMs())));
   }
 
-  /** Opens the sockets from a child JVM, measures what the server holds per socket, then relays on a few. */
+  /**
+   * Starts a server JVM and a client JVM, opens the sockets, measures what the server holds per socket,
+   * checks they answer, then relays on the first few while the server holds the rest.
+   */
   private Held hold(boolean ours) throws Exception {
-    Vertx vertx = Vertx.vertx();
-    try (Server server = new Server(vertx, ours)) {
-      Probe before = Probe.take();
+    String mode = ours ? "ours" : "plain";
+    // The same fixed, pre-touched heap as the bench JVM (bin/bench): resident memory is not moved by resizing.
+    try (ChildJvm server = new ChildJvm(List.of("-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"), SocketServer.class,
+        mode)) {
+      String port = server.expect("port", 60)[0];
+      server.send("probe");
+      Probe before = SocketServer.parse(server.expect("probe", 60));
       long t0 = System.nanoTime();
-      try (ChildJvm clients = new ChildJvm("2g", SocketClients.class, ours ? "ours" : "plain",
-          String.valueOf(server.port()), String.valueOf(sizes.sockets()), String.valueOf(sizes.perRoom()))) {
+      try (ChildJvm clients = new ChildJvm(List.of("-Xmx2g"), SocketClients.class, mode, port,
+          String.valueOf(sizes.sockets()), String.valueOf(sizes.perRoom()))) {
         String[] ready = clients.expect("ready", 900);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        Probe.PerItem per = Probe.take().since(before, Integer.parseInt(ready[1]));
+        server.send("probe");
+        Probe.PerItem per = SocketServer.parse(server.expect("probe", 60)).since(before, Integer.parseInt(ready[1]));
         clients.send("check");
         int alive = Integer.parseInt(clients.expect("alive", 60)[0]);
         clients.send("go " + sizes.relayClients() + " " + sizes.window() + " " + sizes.warmMs() + " "
@@ -67,40 +71,6 @@ final class SocketBench {
         double rate = Double.parseDouble(clients.expect("rate",
             (int) ((sizes.warmMs() + sizes.measureMs()) / 1000) + 60)[0]);
         return new Held(alive, Integer.parseInt(ready[1]), Integer.parseInt(ready[2]), seconds, per, rate);
-      }
-    } finally {
-      Await.result(vertx.close(), 120);
-    }
-  }
-
-  /** Our signaling verticle (dev mode, rate limits out of the way) or the plain server. */
-  private static final class Server implements AutoCloseable {
-    private final PlainSocketServer plain;
-    private final int port;
-
-    Server(Vertx vertx, boolean ours) {
-      if (ours) {
-        SignalingVerticle signaling = new SignalingVerticle();
-        JsonObject config = new JsonObject().put("port", 0).put("devMode", true)
-            .put("maxMessagesPerSecond", 1_000_000).put("burstMessages", 1_000_000);
-        Await.result(vertx.deployVerticle(signaling, new DeploymentOptions()
-            .setConfig(new JsonObject().put("signaling", config))));
-        port = signaling.actualPort();
-        plain = null;
-      } else {
-        plain = new PlainSocketServer(vertx);
-        port = plain.port();
-      }
-    }
-
-    int port() {
-      return port;
-    }
-
-    @Override
-    public void close() {
-      if (plain != null) {
-        plain.close();
       }
     }
   }
