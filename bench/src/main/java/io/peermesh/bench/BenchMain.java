@@ -35,7 +35,7 @@ public final class BenchMain {
       rows.addAll(section(smoke, "recover: cut path detected", "≤ 2000 ms",
           () -> new RecoverBench(smoke ? 1_000 : 3_000).run(mesh, webrtc.factory())));
       rows.addAll(section(smoke, "churn: memory kept per 1,000 connect/close cycles of a pair (native + live heap)",
-          "≤ 1.2× bare", () -> List.of(new ChurnBench(smoke ? 8 : 1_000, smoke ? 4 : 10, smoke ? 4 : 20)
+          "≤ 1.2× bare", () -> List.of(new ChurnBench(smoke ? 40 : 1_000, smoke ? 8 : 10, smoke ? 8 : 20)
               .run(mesh, webrtc.factory()))));
     }
     rows.addAll(section(smoke, "signal: join → joined and offer relay", "see docs/BENCHMARKS.md",
@@ -46,9 +46,10 @@ public final class BenchMain {
     // Last: it leaves the most native memory behind (closed connections are never freed).
     rows.addAll(section(smoke, "density: supervised connections one node holds (5 channels, live heartbeat)",
         "≥ 4,000", () -> new DensityBench(smoke
-            ? new DensityBench.Sizes(new int[] {4, 8}, 2, 4, 2, 2, new JsonObject().put("factories", 1)
+            ? new DensityBench.Sizes(new int[] {4, 8}, 2, 50, 2, 2, 200, new JsonObject().put("factories", 1)
                 .put("maxConnectionsPerFactory", 8).put("reservedDescriptors", 100))
-            : new DensityBench.Sizes(new int[] {1_000, 2_000, 3_000, 4_000}, 100, 1_000, 100, 50, productionPool()))
+            : new DensityBench.Sizes(new int[] {1_000, 2_000, 3_000, 4_000}, 100, 1_000, 100, 50, 5_000,
+                productionPool()))
             .run()));
     return rows;
   }
