@@ -33,7 +33,11 @@ class BenchSmokeTest {
     for (Row row : rows) {
       assertFalse(row.figure().isBlank());
       assertFalse(row.target().isBlank());
-      if (row.met() != null) {
+      if (row.met() != null && memory(row)) {
+        // Memory grown by a handful of connections is within collection noise: it may come out at or below 0.
+        assertTrue(Double.isFinite(row.ours()), row.figure() + " has no figure");
+        assertTrue(Double.isFinite(row.baseline()), row.figure() + " has no baseline");
+      } else if (row.met() != null) {
         assertTrue(Double.isFinite(row.ours()) && row.ours() > 0, row.figure() + " has no figure");
         assertTrue(Double.isFinite(row.baseline()) && row.baseline() > 0, row.figure() + " has no baseline");
       } else {
@@ -49,5 +53,9 @@ class BenchSmokeTest {
     assertEquals(rows.size(), json.getJsonArray("rows").size());
     assertEquals(json, new JsonObject(Files.readString(dir.resolve("latest.json"))));
     assertNotNull(json.getJsonArray("rows").getJsonObject(0).getValue("ratio"));
+  }
+
+  private static boolean memory(Row row) {
+    return row.unit().equals("KB") || row.unit().equals("MB");
   }
 }
