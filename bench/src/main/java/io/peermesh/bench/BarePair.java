@@ -2,6 +2,7 @@ package io.peermesh.bench;
 
 import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
 import dev.onvoid.webrtc.PeerConnectionFactory;
+import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.PortAllocatorConfig;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCConfiguration;
@@ -13,6 +14,7 @@ import dev.onvoid.webrtc.RTCDataChannelState;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import java.nio.ByteBuffer;
@@ -33,11 +35,27 @@ final class BarePair implements AutoCloseable {
   private final CountDownLatch open = new CountDownLatch(10);
   volatile Consumer<byte[]> onMessageAtB = m -> { };
   volatile Consumer<byte[]> onMessageAtA = m -> { };
+  /** A's connection state changes, on the factory's signaling thread (never block in it). */
+  volatile Consumer<RTCPeerConnectionState> onStateAtA = s -> { };
 
   BarePair(PeerConnectionFactory factory) {
     RTCConfiguration config = new RTCConfiguration();
     config.portAllocatorConfig = new PortAllocatorConfig().setDisableTcp(true);
-    a = factory.createPeerConnection(config, candidate -> trickle(candidate, true));
+    a = factory.createPeerConnection(config, new PeerConnectionObserver() {
+      @Override
+      public void onIceCandidate(RTCIceCandidate candidate) {
+        trickle(candidate, true);
+      }
+
+      @Override
+      public void onConnectionChange(RTCPeerConnectionState state) {
+        try {
+          onStateAtA.accept(state);
+        } catch (Throwable ignored) {
+          // never let anything escape into native code
+        }
+      }
+    });
     b = factory.createPeerConnection(config, candidate -> trickle(candidate, false));
     int[][] specs = {{0, 1, -1}, {1, 0, 0}, {2, 1, -1}, {3, 1, -1}, {4, 1, -1}};
     String[] labels = {"code-sync", "cursor-pos", "ai-stream", "presence", "files"};
@@ -128,7 +146,9 @@ final class BarePair implements AutoCloseable {
     set(b, answer, true);
     set(a, answer, false);
     flushCandidates();
-    open.await();
+    if (!open.await(60, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new IllegalStateException("bare pair: channels not open within 60 s");
+    }
   }
 
   void send(int channel, ByteBuffer data, boolean fromA) throws Exception {

@@ -1,8 +1,11 @@
 package io.peermesh.bench;
 
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
 
 /**
  * Runs the benchmark suite and prints a Markdown table of our figures against baselines measured in the same
@@ -27,15 +30,57 @@ public final class BenchMain {
     List<Row> rows = new ArrayList<>();
     WebRtcBench webrtc = new WebRtcBench(sizes);
     try (Mesh mesh = new Mesh()) {
-      rows.addAll(webrtc.run(mesh));
+      rows.addAll(section(smoke, "setup, throughput and round trips", "see docs/BENCHMARKS.md",
+          () -> webrtc.run(mesh)));
+      rows.addAll(section(smoke, "recover: cut path detected", "≤ 2000 ms",
+          () -> new RecoverBench(smoke ? 1_000 : 3_000).run(mesh, webrtc.factory())));
+      rows.addAll(section(smoke, "churn: memory kept per 1,000 connect/close cycles of a pair (native + live heap)",
+          "≤ 1.2× bare", () -> List.of(new ChurnBench(smoke ? 40 : 1_000, smoke ? 8 : 10, smoke ? 8 : 20)
+              .run(mesh, webrtc.factory()))));
     }
-    rows.addAll(new SignalBench(smoke ? 20 : 200).run());
-    rows.add(Row.notMeasured("density: supervised connections per node", "≥ 4,000; ≤ 1.2× bare memory",
-        "not in this harness yet; OverloadTest proves refusals past the limit leave existing connections up"));
-    rows.add(Row.notMeasured("recover: detect / restore → usable", "≤ 2 s / ≤ 1 s",
-        "measured by RecoveryTest: detection 2.1–2.2 s, usable 0.42–0.72 s after restore, 0 lost"));
-    rows.add(Row.notMeasured("churn: native memory per 1,000 cycles", "≤ bare (~68 MB per 1,000 connections)",
-        "measured by ChurnTest: +45 to +127 MB per 1,000 cycles of a pair (2,000 connections)"));
+    rows.addAll(section(smoke, "signal: join → joined and offer relay", "see docs/BENCHMARKS.md",
+        () -> new SignalBench(smoke ? 20 : 200).run()));
+    rows.addAll(section(smoke, "signal: sockets one node holds, joined and answering pings", "≥ 15,000",
+        () -> new SocketBench(smoke ? new SocketBench.Sizes(200, 10, 20, 4, 500, 1_000)
+            : new SocketBench.Sizes(15_000, 10, 200, 8, 2_000, 5_000)).run()));
+    // Last: it leaves the most native memory behind (closed connections are never freed).
+    rows.addAll(section(smoke, "density: supervised connections one node holds (5 channels, live heartbeat)",
+        "≥ 4,000", () -> new DensityBench(smoke
+            ? new DensityBench.Sizes(new int[] {4, 8}, 2, 50, 2, 2, 200, new JsonObject().put("factories", 1)
+                .put("maxConnectionsPerFactory", 8).put("reservedDescriptors", 100))
+            : new DensityBench.Sizes(new int[] {1_000, 2_000, 3_000, 4_000}, 100, 1_000, 100, 50, 5_000,
+                productionPool()))
+            .run()));
     return rows;
+  }
+
+  /**
+   * Rows of one section, with its duration and the descriptors left open on stderr (a long run shows its
+   * progress). A full run records a failed section and goes on; a smoke run (CI) fails.
+   */
+  private static List<Row> section(boolean smoke, String figure, String target, Callable<List<Row>> body)
+      throws Exception {
+    long t0 = System.nanoTime();
+    try {
+      List<Row> rows = body.call();
+      System.err.printf(Locale.ROOT, "bench: %s: %.0f s, %d fds open after%n", figure, (System.nanoTime() - t0) / 1e9,
+          Probe.openDescriptors());
+      return rows;
+    } catch (Exception | AssertionError e) {
+      if (smoke) {
+        throw e;
+      }
+      e.printStackTrace();
+      return List.of(Row.notMeasured(figure, target, "failed in this run: " + e));
+    }
+  }
+
+  /** The pool section a node runs with (conf/peermesh.json), with factories resolved to one per core. */
+  private static JsonObject productionPool() throws Exception {
+    JsonObject pool = SignalBench.config(false, "unused", 0).getJsonObject("supervisor").getJsonObject("pool");
+    if (pool.getInteger("factories") == 0) {
+      pool.put("factories", Runtime.getRuntime().availableProcessors());
+    }
+    return pool;
   }
 }

@@ -16,17 +16,26 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** One node's worth of PeerMesh in this JVM: signaling and the supervisor manager, driven over the bus. */
 final class Mesh implements AutoCloseable {
   final Vertx vertx = Vertx.vertx();
   final int signalingPort;
   private final Map<String, Promise<Void>> connected = new ConcurrentHashMap<>();
+  private final List<Handler<StateChange>> stateListeners = new CopyOnWriteArrayList<>();
 
   Mesh() {
+    this(new JsonObject());
+  }
+
+  /** {@code supervisor}: the supervisor config section (e.g. a private factory pool with its own limits). */
+  Mesh(JsonObject supervisor) {
     BusCodecs.register(vertx);
     SignalingVerticle signaling = new SignalingVerticle();
     JsonObject sig = new JsonObject().put("port", 0).put("devMode", true).put("maxMessagesPerSecond", 100_000)
@@ -35,22 +44,35 @@ final class Mesh implements AutoCloseable {
         .setConfig(new JsonObject().put("signaling", sig))));
     signalingPort = signaling.actualPort();
     Await.result(vertx.deployVerticle(new SupervisorManagerVerticle(), new DeploymentOptions()
-        .setConfig(new JsonObject().put("supervisor", new JsonObject()))));
+        .setConfig(new JsonObject().put("supervisor", supervisor))));
     Await.result(vertx.eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
       if (m.body().to().equals("connected")) {
         connected.computeIfAbsent(m.body().connection(), c -> Promise.promise()).tryComplete();
       }
+      stateListeners.forEach(l -> l.handle(m.body()));
     }).completion());
+  }
+
+  /** Hears every state change of every supervisor (on an event loop: never block in it). */
+  void onState(Handler<StateChange> listener) {
+    stateListeners.add(listener);
+  }
+
+  void removeStateListener(Handler<StateChange> listener) {
+    stateListeners.remove(listener);
   }
 
   /** Requests a supervisor; completes when it reports {@code connected}. */
   Future<String> supervise(String room, String peer, String remote) {
+    return request(room, peer, remote)
+        .compose(id -> connected.computeIfAbsent(id, c -> Promise.promise()).future().map(v -> id));
+  }
+
+  /** Requests a supervisor; completes with its connection id once admitted, or fails (503 at capacity). */
+  Future<String> request(String room, String peer, String remote) {
     return vertx.eventBus().<SupervisorStarted>request(Addresses.Supervisor.START,
             new SupervisorRequest(room, peer, remote, "127.0.0.1", signalingPort, null, Map.of()))
-        .compose(reply -> {
-          String id = reply.body().connection();
-          return connected.computeIfAbsent(id, c -> Promise.promise()).future().map(v -> id);
-        });
+        .map(reply -> reply.body().connection());
   }
 
   /** Both ends of a pair, connected; returns {@code [a, b]}. */
@@ -66,13 +88,21 @@ final class Mesh implements AutoCloseable {
         new OutboundMessage(channel, data)).map(r -> r.body());
   }
 
-  void onInbound(String room, String channel, Handler<InboundMessage> handler) {
-    Await.result(vertx.eventBus().<InboundMessage>localConsumer(Addresses.Supervisor.inbound(room, channel),
-        m -> handler.handle(m.body())).completion());
+  MessageConsumer<InboundMessage> onInbound(String room, String channel, Handler<InboundMessage> handler) {
+    MessageConsumer<InboundMessage> consumer = vertx.eventBus().localConsumer(
+        Addresses.Supervisor.inbound(room, channel), m -> handler.handle(m.body()));
+    Await.result(consumer.completion());
+    return consumer;
   }
 
   void close(String connection) {
-    Await.result(vertx.eventBus().request(Addresses.Supervisor.close(connection), null));
+    Await.result(closeAsync(connection));
+  }
+
+  /** Closes one supervisor; forgets its bookkeeping so churn measures the node, not this harness. */
+  Future<Void> closeAsync(String connection) {
+    return vertx.eventBus().request(Addresses.Supervisor.close(connection), null)
+        .andThen(ar -> connected.remove(connection)).mapEmpty();
   }
 
   @Override

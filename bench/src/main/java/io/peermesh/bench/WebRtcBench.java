@@ -315,6 +315,11 @@ final class WebRtcBench {
     }
   }
 
+  /** The bare pairs' factory, shared with the other sections' baselines. */
+  PeerConnectionFactory factory() {
+    return factory;
+  }
+
   void close() {
     factory.dispose();
     audio.dispose();

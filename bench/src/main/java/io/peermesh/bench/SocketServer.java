@@ -1,0 +1,52 @@
+package io.peermesh.bench;
+
+import io.peermesh.shared.testing.Await;
+import io.peermesh.signaling.SignalingVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The server side of the socket benchmarks in a JVM of its own, so each server starts with the whole
+ * descriptor budget and a heap holding nothing else: our signaling verticle ({@code ours}: dev mode, rate
+ * limits out of the way, every other limit at its default) or {@link PlainSocketServer} ({@code plain}).
+ * Prints {@code port <n>}, then answers each {@code probe} line with
+ * {@code probe <rss> <heap> <jvmCommitted> <threads> <fds>} (bytes); {@code stop} exits.
+ */
+public final class SocketServer {
+  private SocketServer() {}
+
+  public static void main(String[] args) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    int port;
+    if (args[0].equals("ours")) {
+      SignalingVerticle signaling = new SignalingVerticle();
+      JsonObject config = new JsonObject().put("port", 0).put("devMode", true)
+          .put("maxMessagesPerSecond", 1_000_000).put("burstMessages", 1_000_000);
+      Await.result(vertx.deployVerticle(signaling, new DeploymentOptions()
+          .setConfig(new JsonObject().put("signaling", config))));
+      port = signaling.actualPort();
+    } else {
+      port = new PlainSocketServer(vertx).port();
+    }
+    System.out.println("port " + port);
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null && !line.equals("stop"); line = in.readLine()) {
+      if (line.equals("probe")) {
+        Probe p = Probe.take();
+        System.out.println("probe " + p.rssBytes() + " " + p.heapUsedBytes() + " " + p.jvmCommittedBytes() + " "
+            + p.threads() + " " + p.fds());
+      }
+    }
+    System.exit(0);
+  }
+
+  /** A probe line's values as a {@link Probe}. */
+  static Probe parse(String[] values) {
+    return new Probe(Long.parseLong(values[0]), Long.parseLong(values[1]), Long.parseLong(values[2]),
+        Integer.parseInt(values[3]), Integer.parseInt(values[4]));
+  }
+}
