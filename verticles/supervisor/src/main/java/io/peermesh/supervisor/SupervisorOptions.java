@@ -6,7 +6,8 @@ import io.vertx.core.json.JsonObject;
  * Typed {@code supervisor} config section (defaults documented in conf/README.md).
  *
  * @param heartbeatMs how often a heartbeat goes out on {@code presence}
- * @param deadAfterMs silence after which the path counts as lost: about 2 s, where libwebrtc alone needs ~6 s
+ * @param deadAfterMs silence after which the path counts as lost: three missed heartbeats (1.5 s), so a cut is
+ *     noticed within 2 s where libwebrtc alone needs ~5-6 s
  * @param resendMaxMessages bound of each sequenced channel's resend buffer (messages)
  * @param resendMaxBytes bound of each sequenced channel's resend buffer (bytes)
  * @param queueMaxMessages bound of each other channel's send queue
@@ -23,7 +24,7 @@ public record SupervisorOptions(long heartbeatMs, long deadAfterMs, int resendMa
     long ackDelayMs, boolean tcpCandidates) {
 
   public static SupervisorOptions defaults() {
-    return new SupervisorOptions(500, 2_000, 100_000, 64L << 20, 10_000, 1L << 20, 256L << 10, 64, 20, false);
+    return new SupervisorOptions(500, 1_500, 100_000, 64L << 20, 10_000, 1L << 20, 256L << 10, 64, 20, false);
   }
 
   public static SupervisorOptions from(JsonObject json) {

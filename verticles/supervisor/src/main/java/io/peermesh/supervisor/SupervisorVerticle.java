@@ -145,7 +145,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
               ChannelMux.heartbeat(linkPath);
             }
           });
-          // Silence is checked twice per heartbeat period, so a dead path is noticed within ~deadAfterMs + 1/4 s.
+          // Silence is checked twice per heartbeat period, so a dead path is noticed within deadAfterMs + 1/4 s.
           long silencePeriod = Math.max(50, options.heartbeatMs() / 2);
           long[] checks = {0};
           vertx.setPeriodic(silencePeriod, id -> {
@@ -422,12 +422,22 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (ending) {
       return;
     }
+    long now = System.nanoTime();
+    long sinceLastCheckMs = (now - lastSilenceCheckNanos) / 1_000_000;
+    lastSilenceCheckNanos = now;
+    if (sinceLastCheckMs > 2 * Math.max(50, options.heartbeatMs() / 2)) {
+      // This check itself ran late: our event loop (or the whole JVM, in a collection) was stalled, and the
+      // heartbeats that arrived meanwhile may still wait in its queue. Judge the silence next time.
+      return;
+    }
     ConnectionState state = controller.state();
     long silentMs = mux.silenceNanos() / 1_000_000;
     if (state == ConnectionState.CONNECTED && silentMs > options.deadAfterMs()) {
       transportDown("no heartbeat for " + silentMs + " ms");
     }
   }
+
+  private long lastSilenceCheckNanos = System.nanoTime();
 
   private void transportDown(String reason) {
     if (!degraded) {
