@@ -1,5 +1,6 @@
 package io.peermesh.bench;
 
+import io.peermesh.supervisor.SupervisorOptions;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.peermesh.shared.bus.BusMessages.StateChange;
@@ -44,7 +45,7 @@ final class RecoverBench {
     return List.of(
         new Row("recover: cut path detected", "ms", ours.detectMs(), bare.detectMs(),
             "bare libwebrtc: connection state disconnected", "≤ 2000 ms", ours.detectMs() <= 2_000,
-            ours.detail() + "; configured dead-after 2000 ms"),
+            ours.detail() + "; configured dead-after " + SupervisorOptions.defaults().deadAfterMs() + " ms"),
         new Row("recover: restore → code-sync usable", "ms", ours.usableMs(), bare.usableMs(),
             "bare libwebrtc recovering by itself", "≤ 1000 ms, 0 lost, 0 duplicated",
             ours.usableMs() <= 1_000 && clean, String.format(Locale.ROOT,
