@@ -67,6 +67,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private boolean relayOnlyNext;
   /** The remote reported a brand-new link: its next offer replaces ours whatever its generation. */
   private boolean acceptNextOffer;
+  private SilenceJudge silenceJudge;
   private boolean degraded;
   private boolean ending;
   /** Generation of the current link; a higher one in an offer replaces it. */
@@ -147,6 +148,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
           });
           // Silence is checked twice per heartbeat period, so a dead path is noticed within deadAfterMs + 1/4 s.
           long silencePeriod = Math.max(50, options.heartbeatMs() / 2);
+          silenceJudge = new SilenceJudge(silencePeriod * 1_000_000, options.deadAfterMs() * 1_000_000,
+              System.nanoTime());
           long[] checks = {0};
           vertx.setPeriodic(silencePeriod, id -> {
             checkSilence();
@@ -422,22 +425,11 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (ending) {
       return;
     }
-    long now = System.nanoTime();
-    long sinceLastCheckMs = (now - lastSilenceCheckNanos) / 1_000_000;
-    lastSilenceCheckNanos = now;
-    if (sinceLastCheckMs > 2 * Math.max(50, options.heartbeatMs() / 2)) {
-      // This check itself ran late: our event loop (or the whole JVM, in a collection) was stalled, and the
-      // heartbeats that arrived meanwhile may still wait in its queue. Judge the silence next time.
-      return;
-    }
-    ConnectionState state = controller.state();
-    long silentMs = mux.silenceNanos() / 1_000_000;
-    if (state == ConnectionState.CONNECTED && silentMs > options.deadAfterMs()) {
-      transportDown("no heartbeat for " + silentMs + " ms");
+    long silence = mux.silenceNanos();
+    if (silenceJudge.lost(System.nanoTime(), silence) && controller.state() == ConnectionState.CONNECTED) {
+      transportDown("no heartbeat for " + silence / 1_000_000 + " ms");
     }
   }
-
-  private long lastSilenceCheckNanos = System.nanoTime();
 
   private void transportDown(String reason) {
     if (!degraded) {
