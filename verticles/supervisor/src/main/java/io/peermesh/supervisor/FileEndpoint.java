@@ -12,9 +12,10 @@ import io.peermesh.supervisor.files.FileSender;
 import io.peermesh.supervisor.files.FileTransfers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
@@ -129,11 +130,17 @@ final class FileEndpoint {
       return;
     }
     Path path = Path.of(limits.directory(), connectionId + "-" + file.id());
-    Buffer bytes = Buffer.buffer((int) Math.min(Integer.MAX_VALUE, file.size()));
-    file.chunks().forEach(bytes::appendBytes);
-    vertx.fileSystem().mkdirs(limits.directory())
-        .compose(v -> vertx.fileSystem().writeFile(path.toString(), bytes))
-        .onSuccess(v -> announce(file, path.toString()))
+    // Chunk by chunk on a worker: a file of up to maxFileBytes is never copied into one buffer on the event loop.
+    vertx.executeBlocking(() -> {
+      Files.createDirectories(path.getParent());
+      try (OutputStream out = Files.newOutputStream(path)) {
+        for (byte[] chunk : file.chunks()) {
+          out.write(chunk);
+        }
+      }
+      return path.toString();
+    }, false)
+        .onSuccess(written -> announce(file, written))
         .onFailure(e -> LOG.warning(connectionId + ": writing " + path + " failed: " + e.getMessage()));
   }
 
