@@ -84,8 +84,8 @@ public record ReconnectConfig(
   /** The map keys, in component order. */
   public static final List<String> KEYS = List.of(
       "graceDelayMs", "iceRestartTimeoutMs", "iceRestartAttempts", "relayAttempts", "relayAvailable",
-      "newConnectionAttempts", "degradedAllowed", "probeIntervalMs", "probeMaxIntervalMs", "connectTimeoutMs", "backoffBaseMs",
-      "backoffCapMs", "backoffMultiplier", "maxAttempts", "maxElapsedMs");
+      "newConnectionAttempts", "degradedAllowed", "probeIntervalMs", "probeMaxIntervalMs", "connectTimeoutMs",
+      "backoffBaseMs", "backoffCapMs", "backoffMultiplier", "maxAttempts", "maxElapsedMs");
 
   public ReconnectConfig {
     atLeast("graceDelayMs", graceDelayMs, 0);
@@ -113,7 +113,8 @@ public record ReconnectConfig(
   public static ReconnectConfig defaults() {
     return new ReconnectConfig(DEFAULT_GRACE_DELAY_MS, DEFAULT_ICE_RESTART_TIMEOUT_MS, DEFAULT_ICE_RESTART_ATTEMPTS,
         DEFAULT_RELAY_ATTEMPTS, DEFAULT_RELAY_AVAILABLE, DEFAULT_NEW_CONNECTION_ATTEMPTS, DEFAULT_DEGRADED_ALLOWED,
-        DEFAULT_PROBE_INTERVAL_MS, DEFAULT_PROBE_MAX_INTERVAL_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_BACKOFF_BASE_MS, DEFAULT_BACKOFF_CAP_MS,
+        DEFAULT_PROBE_INTERVAL_MS, DEFAULT_PROBE_MAX_INTERVAL_MS, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_BACKOFF_BASE_MS,
+        DEFAULT_BACKOFF_CAP_MS,
         DEFAULT_BACKOFF_MULTIPLIER, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_ELAPSED_MS);
   }
 

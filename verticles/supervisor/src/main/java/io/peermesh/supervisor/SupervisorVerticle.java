@@ -25,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
@@ -90,7 +91,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
    * @param signalingClient the WebSocket client every supervisor of the node joins signaling with
    */
   public record Setup(SupervisorOptions options, Map<String, Object> reconnectDefaults, FileLimits files,
-      String nodeId, io.vertx.core.http.WebSocketClient signalingClient) {}
+      String nodeId, WebSocketClient signalingClient) {}
 
   public SupervisorVerticle(SupervisorRequest request, Setup setup, String connectionId, FactoryPool pool,
       FactoryPool.Slot slot) {
@@ -123,7 +124,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     } else {
       join.put("peer", request.peer());
     }
-    signaling = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(), request.signalingPort(), join, this::onSignal);
+    signaling = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(), request.signalingPort(),
+        join, this::onSignal);
     return Future.all(sends.completion(), close.completion(), files.register())
         .compose(v -> signaling.open())
         .onSuccess(joined -> {
@@ -359,11 +361,11 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
    * The remote reports a brand-new link to us (a reloaded page that resumed its session: the room saw no
    * leave). Our link's other end is gone; waiting for silence, the grace period and ICE restarts against a peer
    * connection that no longer exists would take many seconds, so the impolite side offers a new connection at
-   * once. The polite side needs nothing: the remote's offer carries a higher generation.
+   * once. The polite side takes the remote's next offer whatever its generation (a page reloaded within the
+   * same second offers the generation its predecessor used).
    */
   private void remoteStartedOver() {
     if (!impolite) {
-      // A page reloaded within the same second offers the generation its predecessor used.
       acceptNextOffer = true;
       return;
     }

@@ -22,7 +22,8 @@ public record FileLimits(long maxFileBytes, int maxIncomingFiles, long maxIncomi
       throw new IllegalArgumentException("file limits must be positive");
     }
     if (chunkSize < 1024 || chunkSize > MAX_CHUNK) {
-      throw new IllegalArgumentException("supervisor.files.chunkSize must be 1024.." + MAX_CHUNK + ", got " + chunkSize);
+      throw new IllegalArgumentException(
+          "supervisor.files.chunkSize must be 1024.." + MAX_CHUNK + ", got " + chunkSize);
     }
   }
 
