@@ -42,7 +42,8 @@ const query = new URLSearchParams(location.search);
 const room = NAME.test(query.get('room') ?? '') ? query.get('room') : 'demo';
 const self = NAME.test(query.get('peer') ?? '') ? query.get('peer')
   : `user-${Array.from(crypto.getRandomValues(new Uint8Array(3)), (b) => b.toString(16).padStart(2, '0')).join('')}`;
-// A reload resumes the session instead of waiting out its grace period (peer-id-in-use meanwhile).
+// A page that ended without pagehide (a crash, a killed tab) resumes its session on the next load instead of
+// waiting out the grace period (peer-id-in-use meanwhile); a normal reload leaves and joins afresh (below).
 const resumeKey = `peermesh.resume.${room}.${self}`;
 const client = new PeerMeshClient({
   url: query.get('signal') ?? undefined,
@@ -424,7 +425,7 @@ function sendSafely(channel, data, to) {
 renderStatus();
 client.addEventListener('joined', () => sessionStorage.setItem(resumeKey, client.resumeToken));
 client.connect().then(
-  (joined) => log(`joined ${joined.room} as ${joined.peer} with ${joined.peers.length} other peer(s)`),
+  (joined) => log(`${joined.resumed ? 'resumed' : 'joined'} ${joined.room} as ${joined.peer} with ${joined.peers.length} other peer(s)`),
   (e) => {
     log(`could not join: ${e.code}: ${e.message}`);
     const status = $('status');

@@ -109,7 +109,7 @@ class BrowserFilesTest {
           upMillis, downMillis);
 
       // The status page shows the traffic per channel and the selected candidate pair.
-      JsonObject row = statusRow(base, connection);
+      JsonObject row = StatusPage.row(base, connection);
       JsonObject files = row.getJsonObject("channels").getJsonObject("files");
       assertTrue(files.getLong("bytesIn") >= SIZE, "files bytes in: " + files);
       assertTrue(files.getLong("bytesOut") >= SIZE, "files bytes out: " + files);
@@ -129,19 +129,6 @@ class BrowserFilesTest {
     } finally {
       Await.result(node.close());
     }
-  }
-
-  static JsonObject statusRow(String base, String connection) throws Exception {
-    HttpResponse<String> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(base + "/status.json")).build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode());
-    for (Object o : new JsonArray(response.body())) {
-      JsonObject row = (JsonObject) o;
-      if (connection.equals(row.getString("connection"))) {
-        return row;
-      }
-    }
-    throw new AssertionError("no status row for " + connection + " in " + response.body());
   }
 
   static String sha256(byte[] data) throws Exception {

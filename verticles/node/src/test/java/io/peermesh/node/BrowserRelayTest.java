@@ -84,7 +84,7 @@ class BrowserRelayTest {
           + "window.peermesh.stats().then(s => done(s.zbot.candidatePair));"), "the browser's local candidate");
 
       // Node A's status page reports node B's connection, and its pair goes through the relay.
-      JsonObject row = BrowserFilesTest.statusRow(base, started.connection());
+      JsonObject row = StatusPage.row(base, started.connection());
       assertEquals(nodeB.nodeId(), row.getString("node"));
       assertEquals("relay", row.getString("candidateType"), "status row: " + row);
       assertTrue(turn.log().contains("ALLOCATE"), "coturn allocated a relay");

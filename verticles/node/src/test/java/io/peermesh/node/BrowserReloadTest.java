@@ -17,12 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * A user reloads the page while connected to a server-side peer: the new page resumes the signaling session
- * (the demo keeps the resume token), so the room sees no leave, but its peer connection is brand new. The
- * supervisor must notice and connect to the new page promptly, whichever side makes the offers.
+ * A page connected to a server-side peer is replaced by a new one: after a normal reload (the demo says goodbye
+ * on pagehide, so the room sees a leave and a join), or after a crash (no goodbye: the new page resumes the
+ * session with the kept token, so the room sees nothing, but its peer connection is brand new). Either way the
+ * supervisor must connect to the new page promptly, whichever side makes the offers.
  */
 class BrowserReloadTest {
   private static final String AWAIT_CONNECTED = "const [other, done] = arguments;"
@@ -32,8 +33,8 @@ class BrowserReloadTest {
 
   /** "zbot" sorts after "browser1": the supervisor is impolite (offers); "abot" sorts first: it is polite. */
   @ParameterizedTest
-  @ValueSource(strings = {"zbot", "abot"})
-  void aReloadedPageIsReconnectedPromptly(String bot) throws Exception {
+  @CsvSource({"zbot, reload", "abot, reload", "zbot, crash", "abot, crash"})
+  void aReplacedPageIsReconnectedPromptly(String bot, String how) throws Exception {
     NetworkNamespace.requireInCi();
     NetworkNamespace.assume();
     Assumptions.assumeTrue(WebDriverSession.available() || System.getenv("CI") != null,
@@ -54,13 +55,19 @@ class BrowserReloadTest {
       Await.result(connected.future(), 30);
       assertEquals("connected", browser.executeAsync(AWAIT_CONNECTED, bot));
 
+      if (how.equals("crash")) {
+        // The page's goodbye on pagehide (forget the token, close the client) does nothing: as after a crash.
+        browser.execute("window.peermesh.close = () => {}; sessionStorage.removeItem = () => {};");
+      }
       long reloaded = System.nanoTime();
       browser.open(page);
       browser.scriptTimeout(60_000);
       assertEquals("connected", browser.executeAsync(AWAIT_CONNECTED, bot));
       long millis = (System.nanoTime() - reloaded) / 1_000_000;
-      assertEquals(Boolean.TRUE, browser.execute("return window.peermesh.resumed === true"
-          + " || sessionStorage.length > 0"), "the page resumed its session");
+      // After a goodbye the new page joined afresh; after a crash it resumed the session.
+      String log = (String) browser.execute("return document.querySelector('[data-testid=log]').textContent");
+      String expected = (how.equals("crash") ? "resumed" : "joined") + " reload-room as browser1";
+      assertTrue(log.contains(expected), "the page's log: " + log);
       browser.execute("window.__got = []; window.peermesh.addEventListener('message', e => {"
           + " if (e.detail.channel === 'code-sync') window.__got.push(new TextDecoder().decode(e.detail.data)); });");
       SendAck ack = Await.result(node.vertx().eventBus().<SendAck>request(Addresses.Supervisor.send(connection),
@@ -68,13 +75,13 @@ class BrowserReloadTest {
       assertTrue(ack.accepted());
       assertEquals("after the reload", browser.executeAsync("const done = arguments[arguments.length - 1];"
           + "const check = () => window.__got.length ? done(window.__got[0]) : setTimeout(check, 25); check();"));
-      System.out.printf("MEASURED %s: reloaded page connected again after %d ms%n", bot, millis);
+      System.out.printf("MEASURED %s, %s: the new page connected again after %d ms%n", bot, how, millis);
       assertTrue(millis < 5_000, "reconnected after " + millis + " ms");
       java.nio.file.Path shots = java.nio.file.Path.of(System.getProperty("peermesh.root", "../.."), "verticles",
           "node", "target", "screenshots");
-      browser.screenshot(shots.resolve("reload-" + bot + "-demo.png"));
+      browser.screenshot(shots.resolve("reload-" + bot + "-" + how + "-demo.png"));
       StatusPage.awaitRowWithCandidates("http://127.0.0.1:" + node.signalingPort(),
-          shots.resolve("reload-" + bot + "-status.png"));
+          shots.resolve("reload-" + bot + "-" + how + "-status.png"));
     } finally {
       Await.result(node.close());
     }

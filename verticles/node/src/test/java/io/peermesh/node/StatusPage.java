@@ -1,5 +1,13 @@
 package io.peermesh.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 
 /** Opens /status in its own Chromium (the demo page keeps its connection) and saves a screenshot. */
@@ -34,5 +42,19 @@ final class StatusPage {
           + "check();");
       status.screenshot(png);
     }
+  }
+
+  /** The row of {@code connection} in /status.json; fails when there is none. */
+  static JsonObject row(String base, String connection) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create(base + "/status.json")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode());
+    for (Object o : new JsonArray(response.body())) {
+      JsonObject row = (JsonObject) o;
+      if (connection.equals(row.getString("connection"))) {
+        return row;
+      }
+    }
+    throw new AssertionError("no status row for " + connection + " in " + response.body());
   }
 }

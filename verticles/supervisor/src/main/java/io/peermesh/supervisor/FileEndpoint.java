@@ -7,6 +7,7 @@ import io.peermesh.shared.bus.BusMessages.FileSendResult;
 import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.supervisor.files.FileLimits;
+import io.peermesh.supervisor.files.FileReceiver;
 import io.peermesh.supervisor.files.FileReceiver.ReceivedFile;
 import io.peermesh.supervisor.files.FileSender;
 import io.peermesh.supervisor.files.FileTransfers;
@@ -17,7 +18,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Logger;
@@ -151,7 +151,6 @@ final class FileEndpoint {
   }
 
   static String sha256(byte[] data) {
-    MessageDigest digest = io.peermesh.supervisor.files.FileReceiver.sha256Digest();
-    return HexFormat.of().formatHex(digest.digest(data));
+    return HexFormat.of().formatHex(FileReceiver.sha256Digest().digest(data));
   }
 }

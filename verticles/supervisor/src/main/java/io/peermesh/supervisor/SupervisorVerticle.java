@@ -68,6 +68,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private boolean relayOnlyNext;
   /** The remote reported a brand-new link: its next offer replaces ours whatever its generation. */
   private boolean acceptNextOffer;
+  /** A new connection was offered to a remote that started over; reset once it is up or the remote leaves. */
+  private boolean startOverAnswered;
   private SilenceJudge silenceJudge;
   private boolean degraded;
   private boolean ending;
@@ -321,10 +323,14 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         remotePresent = true;
         if (impolite && controller.state() == ConnectionState.CONNECTING && link == null) {
           startLink(controller.attempt());
+        } else {
+          // The remote left and joined again (a reloaded page): a new instance with no link to us.
+          remoteStartedOver();
         }
       }
       case "peer-left" -> {
         remotePresent = false;
+        startOverAnswered = false;
         files.remoteGone("peer-left");
         transportDown("remote left: " + message.getString("reason"));
       }
@@ -358,15 +364,19 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   }
 
   /**
-   * The remote reports a brand-new link to us (a reloaded page that resumed its session: the room saw no
-   * leave). Our link's other end is gone; waiting for silence, the grace period and ICE restarts against a peer
-   * connection that no longer exists would take many seconds, so the impolite side offers a new connection at
-   * once. The polite side takes the remote's next offer whatever its generation (a page reloaded within the
-   * same second offers the generation its predecessor used).
+   * The remote is a new instance with no link to us: it joined the room again after leaving (a reloaded page),
+   * or it reports a brand-new link while its session lived on (a page that resumed its session with a kept
+   * token). Our link's other end is gone; waiting for silence, the grace period and ICE restarts against a
+   * peer connection that no longer exists took 18 s, so the impolite side offers a new connection at once,
+   * once per restart (both signals may arrive). The polite side takes the remote's next offer whatever its
+   * generation (a page reloaded within the same second offers the generation its predecessor used).
    */
   private void remoteStartedOver() {
     if (!impolite) {
       acceptNextOffer = true;
+      return;
+    }
+    if (startOverAnswered) {
       return;
     }
     ConnectionState state = controller == null ? null : controller.state();
@@ -376,6 +386,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       return;
     }
     LOG.info(connectionId + ": " + request.remote() + " started over; offering a new connection");
+    startOverAnswered = true;
     heartbeatsAtAttempt = mux.heartbeatsReceived();
     mux.resetSilence();
     replaceLink(generation + 1);
@@ -445,6 +456,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (!linkReady() || mux.heartbeatsReceived() <= heartbeatsAtAttempt) {
       return;
     }
+    startOverAnswered = false;
     ConnectionState state = controller.state();
     if (state != ConnectionState.CONNECTED) {
       Outcome outcome = controller.transportUp();

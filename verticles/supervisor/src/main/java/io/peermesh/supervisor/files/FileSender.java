@@ -9,6 +9,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -35,11 +36,6 @@ public final class FileSender {
   /** How a transfer ended: {@code code} is null when the receiver verified the checksum. */
   public record Outcome(String id, boolean ok, String sha256, String code) {}
 
-  /** Called once per transfer. */
-  public interface Done {
-    void finished(Outcome outcome);
-  }
-
   private final FileLimits limits;
   private final Outbox outbox;
   private final LongSupplier clockMillis;
@@ -48,13 +44,13 @@ public final class FileSender {
   private static final class Outgoing {
     final Offer offer;
     final byte[] data;
-    final Done done;
+    final Consumer<Outcome> done;
     long offset;
     boolean accepted;
     boolean sentEnd;
     long lastHeard;
 
-    Outgoing(Offer offer, byte[] data, Done done, long now) {
+    Outgoing(Offer offer, byte[] data, Consumer<Outcome> done, long now) {
       this.offer = offer;
       this.data = data;
       this.done = done;
@@ -68,8 +64,11 @@ public final class FileSender {
     this.clockMillis = clockMillis;
   }
 
-  /** Starts a transfer of {@code data} (whose SHA-256 the caller computed off the event loop); returns its id. */
-  public String send(String name, String type, byte[] data, String sha256, Done done) {
+  /**
+   * Starts a transfer of {@code data} (whose SHA-256 the caller computed off the event loop); returns its id.
+   * {@code done} hears how it ended, once.
+   */
+  public String send(String name, String type, byte[] data, String sha256, Consumer<Outcome> done) {
     byte[] idBytes = new byte[FileFrames.ID_BYTES];
     RANDOM.nextBytes(idBytes);
     String id = HexFormat.of().formatHex(idBytes);
@@ -180,7 +179,7 @@ public final class FileSender {
 
   private void finish(Outgoing t, Outcome outcome) {
     if (outgoing.remove(t.offer.id()) != null) {
-      t.done.finished(outcome);
+      t.done.accept(outcome);
     }
   }
 

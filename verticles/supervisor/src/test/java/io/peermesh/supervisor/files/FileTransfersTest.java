@@ -174,31 +174,30 @@ class FileTransfersTest {
   @Test
   void afterARecoveryTheReceiverSaysWhatItHolds_andNothingIsSentTwice() {
     byte[] data = random(16 * 1024);
-    a.out.capacity = 6;
-    a.send(data);
-    deliver(a, b);
-    deliver(b, a);
-    deliver(a, b);
+    sendPartly(data, 6);
     // The link drops with frames in flight; the survivors are lost.
     a.out.queue.clear();
-    int heldBefore = b.transfers.downloads();
-    assertEquals(1, heldBefore);
+    assertEquals(1, b.transfers.downloads());
     a.out.capacity = 1_000;
     List<Long> offsets = acceptedOffsets(b);
+    long[] resentBytes = {0};
+    a.out.drop = f -> {
+      if (f[0] == FileFrames.CHUNK) {
+        resentBytes[0] += f.length - FileFrames.CHUNK_HEADER_BYTES;
+      }
+      return false;
+    };
     a.transfers.linkRecovered();
     exchange();
     assertTrue(offsets.get(0) > 0, "the receiver asked for the rest only: " + offsets);
+    assertEquals(data.length - offsets.get(0), resentBytes[0], "no byte the receiver held was sent again");
     assertArrayEquals(data, join(b.received.get(0).chunks()));
   }
 
   @Test
   void anInterruptedDownloadResumesWhenTheSameContentIsOfferedAgain() {
     byte[] data = random(30 * 1024);
-    a.out.capacity = 10;
-    a.send(data);
-    deliver(a, b);
-    deliver(b, a);
-    deliver(a, b);
+    sendPartly(data, 10);
     a.transfers.remoteGone("peer-left");
     b.transfers.remoteGone("peer-left");
     assertEquals("peer-left", a.outcomes.get(0).code());
@@ -215,12 +214,8 @@ class FileTransfersTest {
 
   @Test
   void partialsExpire_andAtMostFourAreKept() {
-    a.out.capacity = 3;
     for (int i = 0; i < 5; i++) {
-      a.send(random(8 * 1024 + i));
-      deliver(a, b);
-      deliver(b, a);
-      deliver(a, b);
+      sendPartly(random(8 * 1024 + i), 3);
       a.transfers.remoteGone("peer-left");
       b.transfers.remoteGone("peer-left");
       a.out.queue.clear();
@@ -300,11 +295,7 @@ class FileTransfersTest {
     assertEquals("file-rejected: declined", a.outcomes.get(0).code());
     a.out.queue.clear();
 
-    a.out.capacity = 3;
-    String second = a.send(random(8_192));
-    deliver(a, b);
-    deliver(b, a);
-    deliver(a, b);
+    String second = sendPartly(random(8_192), 3);
     b.transfers.onFrame(FileFrames.encode(new FileFrames.Cancel(second, "aborted")));
     assertEquals(0, b.transfers.downloads());
     assertEquals(1, receiverOf(b).partials());
@@ -319,6 +310,19 @@ class FileTransfersTest {
     FileLimits parsed = FileLimits.from(new io.vertx.core.json.JsonObject().put("chunkSize", 2048));
     assertEquals(2048, parsed.chunkSize());
     assertEquals(FileLimits.defaults().maxFileBytes(), parsed.maxFileBytes());
+  }
+
+  /**
+   * Starts a transfer through a channel that holds {@code capacity} frames and lets one round of it through:
+   * the offer, the accept, then the chunks that fit. The receiver holds part of the file.
+   */
+  private String sendPartly(byte[] data, int capacity) {
+    a.out.capacity = capacity;
+    String id = a.send(data);
+    deliver(a, b);
+    deliver(b, a);
+    deliver(a, b);
+    return id;
   }
 
   /** Records the offset of every accept {@code receiver} sends (delivering them all). */
