@@ -37,6 +37,24 @@ public final class Addresses {
     public static String node(String nodeId) {
       return PREFIX + "signal.node." + nodeId;
     }
+    /**
+     * request, local: String address where the caller (a supervisor of this Vert.x) takes its socket's frames,
+     * to the signaling service listening on {@code port} of this node. Reply: String address to send the
+     * socket's frames to. Both ways a frame is a send of String JSON text; a send carrying the header
+     * {@link LocalSocket#CLOSE_HEADER} closes the socket instead. The same protocol as the WebSocket at
+     * {@code /signal}, without a loopback socket per supervisor (see {@link LocalSocket}).
+     */
+    public static String localSocket(int port) {
+      return PREFIX + "signal.local." + port;
+    }
+
+    /**
+     * send, local: String frames for one end of a local signaling socket ({@link #localSocket(int)}), or its
+     * close (header {@link LocalSocket#CLOSE_HEADER}). {@code socketEnd} is a random id the end's owner picks.
+     */
+    public static String localSocketFrames(String socketEnd) {
+      return PREFIX + "signal.local-socket." + socketEnd;
+    }
   }
 
   /** Supervisors: one per server-side peer connection. */

@@ -4,11 +4,13 @@ import io.peermesh.shared.time.TokenBucket;
 
 import io.peermesh.shared.json.Json;
 import io.peermesh.shared.protocol.ServerMessage;
-import io.vertx.core.http.ServerWebSocket;
 
-/** One WebSocket before and after it joins. Touched only on the signaling verticle's event loop. */
+/**
+ * One client socket (a WebSocket, or a supervisor of this node on the local bus) before and after it joins.
+ * Touched only on the signaling verticle's event loop.
+ */
 final class ClientSocket {
-  final ServerWebSocket ws;
+  final SocketWire wire;
   final TokenBucket limiter;
   long lastSeenNanos;
   long joinTimer = -1;
@@ -18,8 +20,8 @@ final class ClientSocket {
   boolean detached;
   PeerSession session;
 
-  ClientSocket(ServerWebSocket ws, TokenBucket limiter, long nowNanos) {
-    this.ws = ws;
+  ClientSocket(SocketWire wire, TokenBucket limiter, long nowNanos) {
+    this.wire = wire;
     this.limiter = limiter;
     this.lastSeenNanos = nowNanos;
   }
@@ -30,14 +32,14 @@ final class ClientSocket {
 
   void sendRaw(String json) {
     if (!closed) {
-      ws.writeTextMessage(json);
+      wire.writeText(json);
     }
   }
 
   void close(short code, String reason) {
     if (!closed) {
       closed = true;
-      ws.close(code, reason);
+      wire.close(code, reason);
     }
   }
 }

@@ -4,6 +4,7 @@ import io.peermesh.shared.time.TokenBucket;
 
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.LocalSocket;
 import io.peermesh.shared.config.SignalingConfig;
 import io.peermesh.shared.json.Json;
 import io.peermesh.shared.protocol.ClientMessageParser;
@@ -13,6 +14,7 @@ import io.peermesh.shared.protocol.ProtocolException;
 import io.peermesh.shared.protocol.ServerMessage;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -44,6 +46,7 @@ public final class SignalingVerticle extends VerticleBase {
   private MessageConsumer<String> memberLeft;
   private MessageConsumer<io.peermesh.shared.bus.BusMessages.RoomEvent> roomEvents;
   private MessageConsumer<io.peermesh.shared.bus.BusMessages.StateChange> states;
+  private MessageConsumer<String> localSockets;
   private final ConnectionStatus status = new ConnectionStatus(10_000);
   private volatile boolean started;
 
@@ -86,17 +89,30 @@ public final class SignalingVerticle extends VerticleBase {
     vertx.setPeriodic(Math.max(250, config.heartbeatMs() / 2), id -> closeIdleSockets());
     return Future.all(directory.ready(), memberLeft.completion(), states.completion(), roomEvents.completion())
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
-        .onSuccess(s -> {
+        .compose(s -> {
           server = s;
+          localSockets = vertx.eventBus().localConsumer(Addresses.Signaling.localSocket(s.actualPort()),
+              this::acceptLocal);
+          return localSockets.completion();
+        })
+        .onSuccess(v -> {
           started = true;
-          LOG.info("signaling listening on " + config.host() + ":" + s.actualPort() + PATH);
+          LOG.info("signaling listening on " + config.host() + ":" + server.actualPort() + PATH);
         });
   }
 
   @Override
   public Future<?> stop() {
     started = false;
-    return hub.closeAll().compose(v -> server == null ? Future.succeededFuture() : server.close());
+    return hub.closeAll().compose(v -> {
+      // The server's close ends the WebSockets; sockets on the local bus hear it from us.
+      for (ClientSocket socket : Set.copyOf(sockets)) {
+        if (socket.wire instanceof SocketWire.Local) {
+          socket.close(CloseCodes.TRY_AGAIN_LATER, "signaling stopped");
+        }
+      }
+      return server == null ? Future.succeededFuture() : server.close();
+    });
   }
 
   /** The port actually bound (useful with port 0). */
@@ -122,18 +138,46 @@ public final class SignalingVerticle extends VerticleBase {
   }
 
   private void accept(ServerWebSocket ws) {
-    ClientSocket socket = new ClientSocket(ws,
-        new TokenBucket(config.maxMessagesPerSecond(), config.burstMessages(), System::nanoTime), System.nanoTime());
-    ws.closeHandler(v -> {
-      sockets.remove(socket);
-      vertx.cancelTimer(socket.joinTimer);
-      hub.socketClosed(socket);
-    });
+    ClientSocket socket = newSocket(SocketWire.of(ws));
+    ws.closeHandler(v -> closed(socket));
     ws.exceptionHandler(e -> LOG.fine("socket error: " + e));
+    if (admit(socket)) {
+      ws.textMessageHandler(text -> onText(socket, text));
+      ws.binaryMessageHandler(bytes -> hub.error(socket, new ProtocolException(ErrorCode.BINARY_NOT_SUPPORTED,
+          "signaling frames are JSON text")));
+    }
+  }
+
+  /** A supervisor of this node opening its socket over the local bus ({@link LocalSocket}). */
+  private void acceptLocal(Message<String> request) {
+    SocketWire.Local wire = new SocketWire.Local(vertx.eventBus(), request.body());
+    ClientSocket socket = newSocket(wire);
+    // Deferred like a WebSocket's close handler, so closing from inside the hub never re-enters it.
+    wire.onClosed = () -> vertx.runOnContext(v -> closed(socket));
+    String up = Addresses.Signaling.localSocketFrames(UUID.randomUUID().toString());
+    wire.up = vertx.eventBus().localConsumer(up, frame -> {
+      if (frame.headers().contains(LocalSocket.CLOSE_HEADER)) {
+        wire.closedByPeer();
+      } else {
+        onText(socket, frame.body());
+      }
+    });
+    // The reply goes out before anything admit() writes, and the client handles them in that order.
+    request.reply(up, LocalSocket.frame());
+    admit(socket);
+  }
+
+  private ClientSocket newSocket(SocketWire wire) {
+    return new ClientSocket(wire,
+        new TokenBucket(config.maxMessagesPerSecond(), config.burstMessages(), System::nanoTime), System.nanoTime());
+  }
+
+  /** Counts the socket against the node's cap and starts its join timer; false when it was refused. */
+  private boolean admit(ClientSocket socket) {
     if (sockets.size() >= config.maxSocketsPerNode()) {
       hub.error(socket, new ProtocolException(ErrorCode.TOO_MANY_SOCKETS,
           "this node holds " + config.maxSocketsPerNode() + " sockets; try another node"));
-      return;
+      return false;
     }
     sockets.add(socket);
     socket.joinTimer = vertx.setTimer(config.joinTimeoutMs(), id -> {
@@ -141,9 +185,13 @@ public final class SignalingVerticle extends VerticleBase {
         socket.close(CloseCodes.JOIN_TIMEOUT, "join timeout");
       }
     });
-    ws.textMessageHandler(text -> onText(socket, text));
-    ws.binaryMessageHandler(bytes -> hub.error(socket, new ProtocolException(ErrorCode.BINARY_NOT_SUPPORTED,
-        "signaling frames are JSON text")));
+    return true;
+  }
+
+  private void closed(ClientSocket socket) {
+    sockets.remove(socket);
+    vertx.cancelTimer(socket.joinTimer);
+    hub.socketClosed(socket);
   }
 
   private void onText(ClientSocket socket, String text) {

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
@@ -12,9 +11,10 @@ import java.util.ArrayDeque;
 import java.util.logging.Logger;
 
 /**
- * A supervisor's seat in a room: the same WebSocket protocol a browser speaks (docs/PROTOCOL.md). When the
- * socket drops it reconnects and resumes with the resume token, so the room sees no flap; messages written
- * meanwhile wait in a bounded queue. Runs on the supervisor's context.
+ * A supervisor's seat in a room: the same protocol a browser speaks (docs/PROTOCOL.md), over a WebSocket or,
+ * when signaling runs in this node, the local bus ({@link SignalWire}). When the socket drops it reconnects
+ * and resumes with the resume token, so the room sees no flap; messages written meanwhile wait in a bounded
+ * queue. Runs on the supervisor's context.
  */
 final class SignalingLink {
   private static final Logger LOG = Logger.getLogger(SignalingLink.class.getName());
@@ -27,7 +27,7 @@ final class SignalingLink {
   private final JsonObject join;
   private final Handler<JsonObject> onMessage;
   private final ArrayDeque<String> queued = new ArrayDeque<>();
-  private WebSocket socket;
+  private SignalWire socket;
   private String resumeToken;
   private JsonObject joined;
   private boolean closed;
@@ -64,59 +64,71 @@ final class SignalingLink {
   }
 
   private void connect(Promise<JsonObject> result) {
-    client.connect(port, host, "/signal").onComplete(ar -> {
-      if (ar.failed()) {
-        retry(result, ar.cause());
-        return;
+    SignalWire.dial(vertx, client, host, port, new SignalWire.Listener() {
+      @Override
+      public void text(SignalWire wire, String text) {
+        onText(wire, text, result);
       }
-      WebSocket ws = ar.result();
-      ws.textMessageHandler(text -> {
-        JsonObject message;
-        try {
-          message = new JsonObject(text);
-        } catch (RuntimeException e) {
-          LOG.warning("signaling sent a frame that is not JSON");
-          return;
-        }
-        if ("joined".equals(message.getString("type")) && socket != ws) {
-          socket = ws;
-          joined = message;
-          resumeToken = message.getString("resumeToken");
-          startPings(message.getLong("heartbeatMs", 5000L));
-          while (!queued.isEmpty()) {
-            ws.writeTextMessage(queued.poll());
-          }
-          result.tryComplete(message);
-          return;
-        }
-        if ("error".equals(message.getString("type")) && socket != ws) {
-          ws.close();
-          if (joined != null && resumeToken != null && !closed) {
-            // The session ended while away (grace expired): join afresh; the room sees a leave and a join.
-            LOG.warning("resume refused (" + message.getString("code") + "); joining afresh");
-            resumeToken = null;
-            vertx.setTimer(250, id -> connect(Promise.promise()));
-            return;
-          }
-          result.tryFail(new IllegalStateException("join refused: " + message.encode()));
-          return;
-        }
-        onMessage.handle(message);
-      });
-      ws.closeHandler(v -> {
-        if (socket == ws) {
+
+      @Override
+      public void closed(SignalWire wire) {
+        if (socket == wire) {
           socket = null;
           if (!closed && resumeToken != null) {
             retry(result, new IllegalStateException("signaling socket closed"));
           }
         }
-      });
+      }
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        retry(result, ar.cause());
+        return;
+      }
       JsonObject hello = join.copy();
       if (resumeToken != null) {
         hello.put("resume", resumeToken);
       }
-      ws.writeTextMessage(hello.encode());
+      ar.result().write(hello.encode());
     });
+  }
+
+  private void onText(SignalWire wire, String text, Promise<JsonObject> result) {
+    JsonObject message;
+    try {
+      message = new JsonObject(text);
+    } catch (RuntimeException e) {
+      LOG.warning("signaling sent a frame that is not JSON");
+      return;
+    }
+    if ("joined".equals(message.getString("type")) && socket != wire) {
+      socket = wire;
+      joined = message;
+      resumeToken = message.getString("resumeToken");
+      startPings(message.getLong("heartbeatMs", 5000L));
+      while (!queued.isEmpty()) {
+        wire.write(queued.poll());
+      }
+      result.tryComplete(message);
+      return;
+    }
+    if ("error".equals(message.getString("type")) && socket != wire) {
+      wire.close();
+      if (joined != null && resumeToken != null && !closed) {
+        // The session ended while away (grace expired): join afresh; the room sees a leave and a join.
+        LOG.warning("resume refused (" + message.getString("code") + "); joining afresh");
+        resumeToken = null;
+        vertx.setTimer(250, id -> connect(Promise.promise()));
+        return;
+      }
+      result.tryFail(new IllegalStateException("join refused: " + message.encode()));
+      return;
+    }
+    onMessage.handle(message);
+  }
+
+  /** "bus" when this link reaches signaling in its own node over the local bus, else "websocket". */
+  String transport() {
+    return socket == null ? "none" : socket.kind();
   }
 
   private void retry(Promise<JsonObject> result, Throwable cause) {
@@ -138,7 +150,7 @@ final class SignalingLink {
   boolean send(JsonObject message) {
     String text = message.encode();
     if (socket != null) {
-      socket.writeTextMessage(text);
+      socket.write(text);
       return true;
     }
     if (queued.size() >= MAX_QUEUED) {
@@ -153,12 +165,12 @@ final class SignalingLink {
     if (pingTimer >= 0) {
       vertx.cancelTimer(pingTimer);
     }
-    WebSocket ws = socket;
+    SignalWire wire = socket;
     socket = null;
     Future<Void> left = Future.succeededFuture();
-    if (ws != null) {
-      ws.writeTextMessage(new JsonObject().put("type", "leave").encode());
-      left = ws.close();
+    if (wire != null) {
+      wire.write(new JsonObject().put("type", "leave").encode());
+      left = wire.close();
     }
     return left;
   }

@@ -1,0 +1,140 @@
+package io.peermesh.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.SignalClient;
+import io.peermesh.signaling.SignalingVerticle;
+import io.vertx.core.Context;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** A supervisor's seat in its room: over the local bus when signaling is in its node, else a WebSocket. */
+class SignalingLinkTest {
+  private static final JsonObject JOIN = new JsonObject().put("type", "join").put("v", 1).put("room", "seat")
+      .put("peer", "bot");
+
+  private static String deploySignaling(Vertx vertx, int port) {
+    JsonObject config = new JsonObject().put("signaling", new JsonObject().put("port", port).put("devMode", true)
+        .put("resumeGraceMs", 10_000));
+    return Await.result(vertx.deployVerticle(new SignalingVerticle(), new DeploymentOptions().setConfig(config)));
+  }
+
+  private static int port(Vertx vertx) {
+    return Await.result(vertx.createHttpServer().requestHandler(r -> { }).listen(0).compose(s -> {
+      int port = s.actualPort();
+      return s.close().map(port);
+    }));
+  }
+
+  /** A link and the context it runs on (its supervisor's); every call on it goes through that context. */
+  private record Seat(SignalingLink link, Context context) {
+    static Seat open(Vertx vertx, WebSocketClient client, String host, int port,
+        LinkedBlockingQueue<JsonObject> inbox) {
+      Context context = vertx.getOrCreateContext();
+      SignalingLink link = new SignalingLink(vertx, client, host, port, JOIN, inbox::add);
+      Seat seat = new Seat(link, context);
+      Await.result(seat.on(link::open));
+      return seat;
+    }
+
+    <T> Future<T> on(Supplier<Future<T>> action) {
+      Promise<T> result = Promise.promise();
+      context.runOnContext(v -> action.get().onComplete(result));
+      return result.future();
+    }
+
+    String transport() {
+      return Await.result(on(() -> Future.succeededFuture(link.transport())));
+    }
+
+    void awaitTransport(Vertx vertx, String expected) {
+      Await.until(vertx, () -> on(() -> Future.succeededFuture(link.transport())), expected::equals, 10);
+    }
+  }
+
+  @Test
+  void signalingInTheSameVertxIsReachedOverTheBusAndASocketDroppedByItIsResumed() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      int port = port(vertx);
+      String deployment = deploySignaling(vertx, port);
+      LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
+      WebSocketClient client = SignalingLink.sharedClient(vertx);
+      Seat seat = Seat.open(vertx, client, "127.0.0.1", port, inbox);
+      assertEquals("bus", seat.transport());
+      try (SignalClient browser = SignalClient.connect(vertx, port)) {
+        browser.joinDev("seat", "browser");
+        browser.send(new JsonObject().put("type", "offer").put("to", "bot").put("sdp", "hello bot"));
+        assertEquals("hello bot", awaitType(inbox, "offer").getString("sdp"));
+      }
+      // Signaling goes away (its sessions with it) and comes back on the same port: the link joins afresh.
+      Await.result(vertx.undeploy(deployment));
+      seat.awaitTransport(vertx, "none");
+      deploySignaling(vertx, port);
+      seat.awaitTransport(vertx, "bus");
+      try (SignalClient browser = SignalClient.connect(vertx, port)) {
+        browser.joinDev("seat", "browser2");
+        assertEquals("browser2", awaitType(inbox, "peer-joined").getString("peer"), "the bot is in the room again");
+        browser.send(new JsonObject().put("type", "offer").put("to", "bot").put("sdp", "hello again"));
+        assertEquals("hello again", awaitType(inbox, "offer").getString("sdp"));
+      }
+      Await.result(seat.on(seat.link()::close));
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
+  void signalingInAnotherVertxIsReachedOverAWebSocket() throws Exception {
+    Vertx server = Vertx.vertx();
+    Vertx node = Vertx.vertx();
+    try {
+      int port = port(server);
+      deploySignaling(server, port);
+      LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
+      Seat seat = Seat.open(node, SignalingLink.sharedClient(node), "127.0.0.1", port, inbox);
+      assertEquals("websocket", seat.transport());
+      try (SignalClient browser = SignalClient.connect(server, port)) {
+        browser.joinDev("seat", "browser");
+        browser.send(new JsonObject().put("type", "offer").put("to", "bot").put("sdp", "over tcp"));
+        assertEquals("over tcp", awaitType(inbox, "offer").getString("sdp"));
+      }
+    } finally {
+      Await.result(node.close());
+      Await.result(server.close());
+    }
+  }
+
+  @Test
+  void onlyLiteralAddressesOfThisMachineCountAsLocal() {
+    assertTrue(SignalWire.isThisMachine("127.0.0.1"));
+    assertTrue(SignalWire.isThisMachine("localhost"));
+    assertTrue(SignalWire.isThisMachine("::1"));
+    assertTrue(SignalWire.isThisMachine("0.0.0.0"));
+    assertFalse(SignalWire.isThisMachine("192.0.2.7"), "TEST-NET-1 is nobody's address");
+    assertFalse(SignalWire.isThisMachine("signaling.example"), "names are not resolved");
+  }
+
+  private static JsonObject awaitType(LinkedBlockingQueue<JsonObject> inbox, String type) throws Exception {
+    while (true) {
+      JsonObject next = inbox.poll(SignalClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (next == null) {
+        throw new AssertionError("no " + type);
+      }
+      if (type.equals(next.getString("type"))) {
+        return next;
+      }
+    }
+  }
+}
