@@ -150,15 +150,13 @@ public final class SignalingVerticle extends VerticleBase {
 
   /** A supervisor of this node opening its socket over the local bus ({@link LocalSocket}). */
   private void acceptLocal(Message<String> request) {
-    SocketWire.Local wire = new SocketWire.Local(vertx.eventBus(), request.body());
+    SocketWire.Local wire = new SocketWire.Local(vertx, request.body());
     ClientSocket socket = newSocket(wire);
     // Deferred like a WebSocket's close handler, so closing from inside the hub never re-enters it.
     wire.onClosed = () -> vertx.runOnContext(v -> closed(socket));
     String up = Addresses.Signaling.localSocketFrames(UUID.randomUUID().toString());
     wire.up = vertx.eventBus().localConsumer(up, frame -> {
-      if (frame.headers().contains(LocalSocket.CLOSE_HEADER)) {
-        wire.closedByPeer();
-      } else {
+      if (!wire.closing(frame) && !wire.isClosed()) {
         onText(socket, frame.body());
       }
     });

@@ -1,7 +1,8 @@
 package io.peermesh.signaling;
 
 import io.peermesh.shared.bus.LocalSocket;
-import io.vertx.core.eventbus.EventBus;
+import io.peermesh.shared.protocol.CloseCodes;
+import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.ServerWebSocket;
 
@@ -26,42 +27,61 @@ interface SocketWire {
     };
   }
 
-  /** A supervisor's socket over the local bus ({@link LocalSocket}): frames go to {@code down}. */
+  /**
+   * A supervisor's socket over the local bus ({@link LocalSocket}): frames go to {@code down}. Closing is a
+   * handshake, as on a WebSocket: each end sends one close, and an end that closed first keeps taking (and
+   * dropping) frames until the other's close arrives, so nothing in flight lands on an unregistered address.
+   */
   final class Local implements SocketWire {
-    private final EventBus bus;
+    private final Vertx vertx;
     private final String down;
     /** Set by the verticle once the socket exists; runs (once) when either end closed. */
     Runnable onClosed = () -> {};
     MessageConsumer<String> up;
     private boolean closed;
 
-    Local(EventBus bus, String down) {
-      this.bus = bus;
+    Local(Vertx vertx, String down) {
+      this.vertx = vertx;
       this.down = down;
     }
 
     @Override
     public void writeText(String json) {
       if (!closed) {
-        bus.send(down, json, LocalSocket.frame());
+        vertx.eventBus().send(down, json, LocalSocket.frame());
       }
     }
 
     @Override
     public void close(short code, String reason) {
       if (!closed) {
-        bus.send(down, reason, LocalSocket.close(code));
+        vertx.eventBus().send(down, reason, LocalSocket.close(code));
+        ended();
+        // The client's own close ends the wait; a client that vanished without one ends it here.
+        vertx.setTimer(LocalSocket.CLOSE_WAIT_MS, id -> up.unregister());
       }
-      closedByPeer();
     }
 
-    /** The client closed (or this end did): stop taking frames and run the close handling once. */
-    void closedByPeer() {
-      if (!closed) {
-        closed = true;
-        up.unregister();
-        onClosed.run();
+    /** True when {@code frame} is the client's close (answered here); otherwise it carries text. */
+    boolean closing(io.vertx.core.eventbus.Message<String> frame) {
+      if (!frame.headers().contains(LocalSocket.CLOSE_HEADER)) {
+        return false;
       }
+      if (!closed) {
+        vertx.eventBus().send(down, "closed", LocalSocket.close(CloseCodes.NORMAL));
+        ended();
+      }
+      up.unregister();
+      return true;
+    }
+
+    boolean isClosed() {
+      return closed;
+    }
+
+    private void ended() {
+      closed = true;
+      onClosed.run();
     }
   }
 }

@@ -28,7 +28,8 @@ class LocalSocketTest {
     final LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
     final CompletableFuture<Short> closed = new CompletableFuture<>();
     final MessageConsumer<String> down;
-    final String up;
+    String up;
+    volatile boolean sentClose;
 
     BusClient(Vertx vertx, int port) {
       this.vertx = vertx;
@@ -36,6 +37,11 @@ class LocalSocketTest {
           frame -> {
             String close = frame.headers().get(LocalSocket.CLOSE_HEADER);
             if (close != null) {
+              if (!sentClose) {
+                // The server closed first: answer, as the handshake asks.
+                sentClose = true;
+                vertx.eventBus().send(this.up, "closed", LocalSocket.close(CloseCodes.NORMAL));
+              }
               closed.complete(Short.valueOf(close));
             } else {
               inbox.add(new JsonObject(frame.body()));
@@ -75,10 +81,22 @@ class LocalSocketTest {
           .await("joined");
     }
 
-    @Override
-    public void close() {
+    /** Closes first and returns the code of the server's answering close (the handshake). */
+    short closeAndAwaitAnswer() throws Exception {
+      sentClose = true;
       vertx.eventBus().send(up, "bye", LocalSocket.close(CloseCodes.NORMAL));
-      down.unregister();
+      short answer = awaitClose();
+      Await.result(down.unregister());
+      return answer;
+    }
+
+    @Override
+    public void close() throws Exception {
+      if (!closed.isDone()) {
+        closeAndAwaitAnswer();
+      } else {
+        Await.result(down.unregister());
+      }
     }
   }
 
@@ -116,6 +134,46 @@ class LocalSocketTest {
       bot.sendText("{\"type\":\"ping\",\"pad\":\"" + "x".repeat(2048) + "\"}");
       assertEquals("frame-too-large", bot.await("error").getString("code"));
       assertEquals(CloseCodes.FRAME_TOO_LARGE, bot.awaitClose());
+    }
+  }
+
+  @Test
+  void eachEndAnswersTheOthersCloseSoNoFrameReachesAnAddressNobodyListensOn() throws Exception {
+    java.util.List<java.util.logging.LogRecord> discarded = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Logger busLog = java.util.logging.Logger.getLogger(
+        "io.vertx.core.eventbus.impl.MessageConsumerImpl");
+    java.util.logging.Handler watch = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord record) {
+        discarded.add(record);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    busLog.addHandler(watch);
+    try (SignalingFixture f = devFixture(new JsonObject()); SignalClient browser = f.client()) {
+      browser.joinDev("closing", "browser");
+      for (int i = 0; i < 20; i++) {
+        BusClient bot = new BusClient(f.vertx, f.port);
+        bot.joinDev("closing", "bot-" + i);
+        if (i % 2 == 0) {
+          // A leave: the server ends the session and closes first; the client answers.
+          bot.send(new JsonObject().put("type", "leave"));
+          assertEquals(CloseCodes.NORMAL, bot.awaitClose());
+          bot.close();
+        } else {
+          // A drop: the client closes first, the server answers.
+          assertEquals(CloseCodes.NORMAL, bot.closeAndAwaitAnswer());
+        }
+      }
+      browser.sync();
+      assertEquals(java.util.List.of(), discarded.stream().map(java.util.logging.LogRecord::getMessage).toList());
+    } finally {
+      busLog.removeHandler(watch);
     }
   }
 

@@ -2,9 +2,10 @@ package io.peermesh.supervisor;
 
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.LocalSocket;
+import io.peermesh.shared.protocol.CloseCodes;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -43,7 +44,7 @@ abstract class SignalWire {
     if (!isThisMachine(host)) {
       return webSocket(client, host, port, listener);
     }
-    Local local = new Local(vertx.eventBus(), listener);
+    Local local = new Local(vertx, listener);
     return vertx.eventBus().<String>request(Addresses.Signaling.localSocket(port), local.down.address(),
         LocalSocket.connect(5_000)).map(reply -> {
           local.up = reply.body();
@@ -104,47 +105,53 @@ abstract class SignalWire {
     }
   }
 
+  /** The supervisor's end of a local socket; closes with the handshake {@link LocalSocket} describes. */
   private static final class Local extends SignalWire {
-    private final EventBus bus;
+    private final Vertx vertx;
     private final Listener listener;
     final MessageConsumer<String> down;
     String up;
     private boolean closed;
 
-    Local(EventBus bus, Listener listener) {
-      this.bus = bus;
+    Local(Vertx vertx, Listener listener) {
+      this.vertx = vertx;
       this.listener = listener;
-      this.down = bus.localConsumer(Addresses.Signaling.localSocketFrames(UUID.randomUUID().toString()), frame -> {
-        if (frame.headers().contains(LocalSocket.CLOSE_HEADER)) {
+      this.down = vertx.eventBus().localConsumer(Addresses.Signaling.localSocketFrames(UUID.randomUUID().toString()),
+          this::onFrame);
+    }
+
+    private void onFrame(Message<String> frame) {
+      if (frame.headers().contains(LocalSocket.CLOSE_HEADER)) {
+        if (!closed) {
+          vertx.eventBus().send(up, "closed", LocalSocket.close(CloseCodes.NORMAL));
           ended();
-        } else if (!closed) {
-          this.listener.text(this, frame.body());
         }
-      });
+        down.unregister();
+      } else if (!closed) {
+        listener.text(this, frame.body());
+      }
     }
 
     @Override
     void write(String text) {
       if (!closed) {
-        bus.send(up, text, LocalSocket.frame());
+        vertx.eventBus().send(up, text, LocalSocket.frame());
       }
     }
 
     @Override
     Future<Void> close() {
       if (!closed) {
-        bus.send(up, "closed by the supervisor", LocalSocket.close((short) 1000));
+        vertx.eventBus().send(up, "closed by the supervisor", LocalSocket.close(CloseCodes.NORMAL));
         ended();
+        vertx.setTimer(LocalSocket.CLOSE_WAIT_MS, id -> down.unregister());
       }
       return Future.succeededFuture();
     }
 
     private void ended() {
-      if (!closed) {
-        closed = true;
-        down.unregister();
-        listener.closed(this);
-      }
+      closed = true;
+      listener.closed(this);
     }
 
     @Override

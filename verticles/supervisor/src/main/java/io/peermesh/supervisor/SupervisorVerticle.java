@@ -649,8 +649,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     }
     vertx.eventBus().publish(Addresses.Supervisor.STATE, new StateChange(connectionId, request.room(),
         request.peer(), request.remote(), from, to, reason, attempt, path));
-    if (signaling != null) {
-      // Addressed to the remote: the report is about our link to it, not to anyone else in the room.
+    if (signaling != null && remotePresent) {
+      // Addressed to the remote: the report is about our link to it, not to anyone else in the room. Not sent
+      // while it is away: the hub would retry the delivery until the remote's consumer appears, and a first
+      // "connecting" landing after our answer would read as the remote starting over.
       JsonObject state = new JsonObject().put("type", "state").put("to", request.remote()).put("state", to)
           .put("previous", from)
           .put("attempt", (int) Math.min(Integer.MAX_VALUE, attempt));

@@ -10,6 +10,7 @@ import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.testing.Await;
 import io.peermesh.shared.testing.NetworkNamespace;
+import io.peermesh.shared.testing.SignalClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -76,5 +77,26 @@ class SupervisorConnectionTest {
     harness.close(a);
     harness.close(b);
     harness.awaitState(a, "closed", Duration.ofSeconds(10));
+  }
+
+  /**
+   * A report sent to a remote not yet in the room used to be retried by the hub until the remote appeared, and
+   * its "connecting from idle" could then land after the link was up and read as the remote starting over
+   * (a second peer connection for 1-2% of the pairs set up at once).
+   */
+  @Test
+  void stateReportsGoOnlyToARemoteThatIsInTheRoom() {
+    try (SignalClient browser = SignalClient.connect(harness.vertx, harness.signalingPort)) {
+      String bot = harness.start("first-alone", "zz-bot", "aa-browser", Map.of());
+      harness.awaitState(bot, "connecting", Duration.ofSeconds(10));
+      // At once: the hub retried a delivery to an absent peer for 75 ms.
+      browser.joinDev("first-alone", "aa-browser");
+      // zz-bot is the impolite side: the browser's arrival makes it offer.
+      io.vertx.core.json.JsonObject offer = browser.await("offer");
+      assertEquals("zz-bot", offer.getString("from"));
+      assertEquals(java.util.List.of(), browser.unconsumed().stream()
+          .filter(m -> "state".equals(m.getString("type"))).toList(), "no report from before the browser came");
+      harness.close(bot);
+    }
   }
 }
