@@ -3,8 +3,8 @@
  * ReconnectStateMachine, ReconnectController), so a browser climbs the same recovery ladder as a
  * server-side peer:
  *
- *   connected --loss--> disconnected (graceDelayMs) --> ice-restarting (iceRestartAttempts)
- *     --> relay-only (relayAttempts, only with TURN) --> reconnecting (newConnectionAttempts)
+ *   connected --loss--> disconnected (graceDelayMs) --> ice-restarting (iceRestartAttempts, 0 by default)
+ *     --> reconnecting (newConnectionAttempts) --> relay-only (relayAttempts, only with TURN)
  *     --> degraded (frames over signaling, probes after probeIntervalMs, doubling up to probeMaxIntervalMs)
  *     or failed
  *
@@ -50,7 +50,8 @@ export function isRecovering(state) {
 export const RECONNECT_DEFAULTS = Object.freeze({
   graceDelayMs: 2000,
   iceRestartTimeoutMs: 5000,
-  iceRestartAttempts: 3,
+  /** 0: a restart keeps the SCTP association, whose retransmission timer backed off during the cut. */
+  iceRestartAttempts: 0,
   relayAttempts: 2,
   relayAvailable: false,
   newConnectionAttempts: 2,
@@ -171,7 +172,7 @@ const Step = Object.freeze({
   NONE: 'none', INITIAL_CONNECT: 'initial-connect', ICE_RESTART: 'ice-restart', RELAY_ONLY: 'relay-only',
   NEW_CONNECTION: 'new-connection', DEGRADED: 'degraded',
 });
-const LADDER = [Step.ICE_RESTART, Step.RELAY_ONLY, Step.NEW_CONNECTION];
+const LADDER = [Step.ICE_RESTART, Step.NEW_CONNECTION, Step.RELAY_ONLY];
 
 /** Timer kinds and the event each one fires (TimerKind.java). */
 export const TimerKind = Object.freeze({
@@ -441,8 +442,9 @@ function rank(step) {
   switch (step) {
     case Step.NONE: return 0;
     case Step.INITIAL_CONNECT: case Step.ICE_RESTART: return 1;
-    case Step.RELAY_ONLY: return 2;
-    default: return 3;
+    case Step.NEW_CONNECTION: return 2;
+    case Step.RELAY_ONLY: return 3;
+    default: return 4;
   }
 }
 

@@ -15,12 +15,17 @@ import java.util.concurrent.Callable;
 public final class BenchMain {
   private BenchMain() {}
 
+  /** {@code --only <prefix>}: run only the sections whose first figure starts with it (while working on one). */
+  private static String onlyPrefix;
+
   public static void main(String[] args) throws Exception {
     boolean smoke = List.of(args).contains("--smoke");
+    int only = List.of(args).indexOf("--only");
+    onlyPrefix = only >= 0 && only + 1 < args.length ? args[only + 1] : null;
     Path out = Path.of(System.getProperty("peermesh.bench.out", "bench/results"));
     List<Row> rows = run(smoke);
     System.out.println(Report.markdown(rows));
-    System.out.println("wrote " + Report.write(out, smoke ? "smoke" : "full", rows));
+    System.out.println("wrote " + Report.write(out, smoke ? "smoke" : onlyPrefix == null ? "full" : "part", rows));
     System.exit(0);
   }
 
@@ -60,6 +65,9 @@ public final class BenchMain {
    */
   private static List<Row> section(boolean smoke, String figure, String target, Callable<List<Row>> body)
       throws Exception {
+    if (onlyPrefix != null && !figure.startsWith(onlyPrefix)) {
+      return List.of();
+    }
     long t0 = System.nanoTime();
     try {
       List<Row> rows = body.call();

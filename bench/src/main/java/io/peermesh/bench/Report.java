@@ -42,7 +42,10 @@ final class Report {
         .put("cores", Runtime.getRuntime().availableProcessors()).put("rows", array);
     Path file = dir.resolve("bench-" + stamp + "-" + mode + ".json");
     Files.writeString(file, doc.encodePrettily());
-    Files.writeString(dir.resolve("latest.json"), doc.encodePrettily());
+    if (!mode.equals("part")) {
+      // A run of some sections only (--only) is not the suite's latest result.
+      Files.writeString(dir.resolve("latest.json"), doc.encodePrettily());
+    }
     return file;
   }
 

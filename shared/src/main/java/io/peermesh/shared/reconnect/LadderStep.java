@@ -2,8 +2,10 @@ package io.peermesh.shared.reconnect;
 
 /**
  * Rung of the recovery ladder that the current (or most recent) attempt belongs to. After a loss the
- * rungs are tried in the order ICE_RESTART, RELAY_ONLY, NEW_CONNECTION, each within its budget, then
- * DEGRADED. After a failed first connect there is nothing to restart yet, so ICE_RESTART is skipped.
+ * rungs are tried in the order ICE_RESTART, NEW_CONNECTION, RELAY_ONLY, each within its budget, then
+ * DEGRADED. After a failed first connect there is nothing to restart yet, so ICE_RESTART is skipped. A new
+ * connection comes before relay-only: it gathers TURN candidates too, and ICE falls back to them only when
+ * nothing direct works, while relay-only forces every byte through TURN.
  */
 public enum LadderStep {
   /** No attempt in this recovery yet (or connected). */

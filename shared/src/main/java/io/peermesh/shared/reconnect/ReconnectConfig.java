@@ -10,9 +10,9 @@ import java.util.Map;
  * Parameters of the recovery ladder and backoff policy. Map keys equal the component names; absent keys
  * take the defaults below and unknown keys are rejected, so a typo cannot silently fall back to a default.
  *
- * <p>With the defaults a lost connection gets 3 ICE restarts, 2 new connections (plus 2 relay attempts when
+ * <p>With the defaults a lost connection gets no ICE restart, 2 new connections (plus 2 relay attempts when
  * TURN is configured) and then degrades; the worst case, with relay, every attempt timing out and every
- * backoff at its ceiling, is about 73 s, well inside the 120 s {@link #DEFAULT_MAX_ELAPSED_MS} budget.
+ * backoff at its ceiling, is about 46 s, well inside the 120 s {@link #DEFAULT_MAX_ELAPSED_MS} budget.
  *
  * @param graceDelayMs how long DISCONNECTED waits for libwebrtc to recover by itself before acting
  * @param iceRestartTimeoutMs deadline of one ICE restart
@@ -51,8 +51,12 @@ public record ReconnectConfig(
   public static final long DEFAULT_GRACE_DELAY_MS = 2_000;
   /** 5 s: a restart reuses the DTLS session, so only ICE checks remain; slower than 5 s means the path is bad. */
   public static final long DEFAULT_ICE_RESTART_TIMEOUT_MS = 5_000;
-  /** 3: cheapest rung (channels survive), and a network change often needs one retry once new candidates exist. */
-  public static final int DEFAULT_ICE_RESTART_ATTEMPTS = 3;
+  /**
+   * 0: an ICE restart keeps the SCTP association, whose retransmission timer doubled all through the cut; measured
+   * here (bench "recover", 4.7 s cut under load), data flowed again 1.1-1.4 s after the path returned, against
+   * 0.09 s for a new connection started during the cut. Deployments that prefer to keep channels may set it.
+   */
+  public static final int DEFAULT_ICE_RESTART_ATTEMPTS = 0;
   /** 2: a relay either works at once or the TURN server/credentials are the problem, so more tries rarely help. */
   public static final int DEFAULT_RELAY_ATTEMPTS = 2;
   /** false: TURN is not configured by default (turnUrls is empty); set it from SignalingConfig.turnConfigured(). */

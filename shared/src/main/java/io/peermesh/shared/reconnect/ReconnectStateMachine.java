@@ -58,7 +58,7 @@ public final class ReconnectStateMachine {
   private static final Map<ConnectionState, Set<Class<? extends ConnectionEvent>>> LEGAL = table();
 
   private static final List<LadderStep> LADDER =
-      List.of(LadderStep.ICE_RESTART, LadderStep.RELAY_ONLY, LadderStep.NEW_CONNECTION);
+      List.of(LadderStep.ICE_RESTART, LadderStep.NEW_CONNECTION, LadderStep.RELAY_ONLY);
 
   private final ReconnectConfig config;
   private final BackoffPolicy policy;
@@ -359,8 +359,9 @@ public final class ReconnectStateMachine {
     return switch (step) {
       case NONE -> 0;
       case INITIAL_CONNECT, ICE_RESTART -> 1;
-      case RELAY_ONLY -> 2;
-      default -> 3; // NEW_CONNECTION and DEGRADED: no rung comes after them
+      case NEW_CONNECTION -> 2;
+      case RELAY_ONLY -> 3;
+      default -> 4; // DEGRADED: no rung comes after it
     };
   }
 

@@ -25,9 +25,18 @@ final class Driver {
     this.state = machine.initial();
   }
 
-  /** Defaults with some keys overridden; the random source always returns 0.5. */
+  /**
+   * Defaults with some keys overridden; the random source always returns 0.5. The ladder under test has all
+   * its rungs: 3 ICE restarts unless overridden (the product's default is none, see ReconnectConfig).
+   */
   static Driver with(Map<String, ?> overrides) {
-    return new Driver(ReconnectConfig.fromMap(overrides), 0.5);
+    return new Driver(ReconnectConfig.fromMap(withIceRestarts(overrides)), 0.5);
+  }
+
+  static Map<String, Object> withIceRestarts(Map<String, ?> overrides) {
+    Map<String, Object> config = new java.util.HashMap<>(Map.of("iceRestartAttempts", 3));
+    config.putAll(overrides);
+    return config;
   }
 
   Outcome fire(ConnectionEvent event) {

@@ -21,7 +21,7 @@ class ReconnectConfigTest {
   void defaultsAreTheDocumentedConstants() {
     ReconnectConfig c = ReconnectConfig.defaults();
     assertEquals(
-        new ReconnectConfig(2_000, 5_000, 3, 2, false, 2, true, 10_000, 300_000, 10_000, 250, 10_000, 2.0, 12, 120_000),
+        new ReconnectConfig(2_000, 5_000, 0, 2, false, 2, true, 10_000, 300_000, 10_000, 250, 10_000, 2.0, 12, 120_000),
         c);
     assertEquals(Duration.ofSeconds(2), c.graceDelay());
     assertEquals(Duration.ofSeconds(5), c.iceRestartTimeout());

@@ -43,7 +43,7 @@ import org.junit.jupiter.api.Test;
 class RecoveryLadderTest {
 
   @Test
-  void fullLadderWalksIceRestartsRelayAndNewConnectionsThenDegradesAndProbesBackToConnected() {
+  void fullLadderWalksIceRestartsNewConnectionsAndRelayThenDegradesAndProbesBackToConnected() {
     Driver d = Driver.with(Map.of("relayAvailable", true)).connectedAtT0();
 
     assertEquals(List.of(new ScheduleTimer(TimerKind.GRACE, 3, Duration.ofSeconds(2)),
@@ -64,22 +64,23 @@ class RecoveryLadderTest {
     assertStep(d.expire(TimerKind.RETRY), ICE_RESTARTING, new StartIceRestart(8), "ICE restart 3 of 3");
     assertBackoff(d.fail("ice failed"), 500);
 
-    assertStep(d.expire(TimerKind.RETRY), RELAY_ONLY, new StartRelayOnly(10), "relay-only attempt 1 of 2");
-    assertEquals(Duration.ofSeconds(10), d.timer().delay(), "relay attempts use connectTimeout");
-    assertBackoff(d.fail("turn allocation failed"), 1000);
-    assertStep(d.expire(TimerKind.RETRY), RELAY_ONLY, new StartRelayOnly(12), "relay-only attempt 2 of 2");
-    assertBackoff(d.fail("turn allocation failed"), 2000);
+    // A new connection before relay-only: it gathers TURN candidates too, relay-only forces every byte through TURN.
+    assertStep(d.expire(TimerKind.RETRY), RECONNECTING, new StartNewConnection(10), "new connection attempt 1 of 2");
+    assertEquals(Duration.ofSeconds(10), d.timer().delay(), "new connections use connectTimeout");
+    assertBackoff(d.fail("dtls failed"), 1000);
+    assertStep(d.expire(TimerKind.RETRY), RECONNECTING, new StartNewConnection(12), "new connection attempt 2 of 2");
+    assertBackoff(d.fail("dtls failed"), 2000);
 
-    assertStep(d.expire(TimerKind.RETRY), RECONNECTING, new StartNewConnection(14), "new connection attempt 1 of 2");
-    assertBackoff(d.fail("dtls failed"), 4000);
-    assertStep(d.expire(TimerKind.RETRY), RECONNECTING, new StartNewConnection(16), "new connection attempt 2 of 2");
+    assertStep(d.expire(TimerKind.RETRY), RELAY_ONLY, new StartRelayOnly(14), "relay-only attempt 1 of 2");
+    assertBackoff(d.fail("turn allocation failed"), 4000);
+    assertStep(d.expire(TimerKind.RETRY), RELAY_ONLY, new StartRelayOnly(16), "relay-only attempt 2 of 2");
     assertEquals(7, d.state.attemptsInRecovery());
 
     // Last rung failed: straight to DEGRADED, no pointless backoff first.
     String degradedReason = "recovery ladder exhausted after 7 attempts in 14.9s; relaying messages over signaling";
     assertEquals(List.of(new CancelTimers(), new EnterDegraded(),
         new ScheduleTimer(TimerKind.PROBE, 17, Duration.ofSeconds(10)),
-        new EmitStatus(RECONNECTING, DEGRADED, degradedReason, 17)), d.fail("dtls failed").effects());
+        new EmitStatus(RELAY_ONLY, DEGRADED, degradedReason, 17)), d.fail("turn allocation failed").effects());
 
     Outcome probe = d.expire(TimerKind.PROBE);
     assertFalse(probe.transition().changed(), "a probe runs while staying DEGRADED");
@@ -126,11 +127,11 @@ class RecoveryLadderTest {
       d.fail("failed");
       d.expire(TimerKind.RETRY);
     }
-    assertEquals(RECONNECTING, d.current());
-    Outcome outcome = d.fail("dtls failed");
+    assertEquals(RELAY_ONLY, d.current());
+    Outcome outcome = d.fail("turn allocation failed");
     // Every attempt failed at once: 2s grace + backoffs of 0.125 + 0.25 + 0.5 + 1 + 2 + 4 s.
     String reason = "recovery ladder exhausted after 7 attempts in 9.9s";
-    assertEquals(List.of(new CancelTimers(), new Fail(reason), new EmitStatus(RECONNECTING, FAILED, reason, 17)),
+    assertEquals(List.of(new CancelTimers(), new Fail(reason), new EmitStatus(RELAY_ONLY, FAILED, reason, 17)),
         outcome.effects());
     assertEquals(reason, d.state.lastReason());
   }
@@ -174,12 +175,16 @@ class RecoveryLadderTest {
   }
 
   @Test
-  void failedInitialConnectSkipsIceRestartsAndTriesRelayFirst() {
+  void failedInitialConnectSkipsIceRestartsAndTriesNewConnectionsThenRelay() {
     Driver d = Driver.with(Map.of("relayAvailable", true));
     d.fire(new Start());
     assertBackoff(d.expire(TimerKind.ATTEMPT_TIMEOUT), 125);
     assertEquals("connect attempt timed out after 10000ms; next attempt in 125ms", d.state.lastReason());
-    assertStep(d.expire(TimerKind.RETRY), RELAY_ONLY, new StartRelayOnly(3), "relay-only attempt 1 of 2");
+    assertStep(d.expire(TimerKind.RETRY), RECONNECTING, new StartNewConnection(3), "new connection attempt 1 of 2");
+    assertBackoff(d.fail("dtls failed"), 250);
+    assertStep(d.expire(TimerKind.RETRY), RECONNECTING, new StartNewConnection(5), "new connection attempt 2 of 2");
+    assertBackoff(d.fail("dtls failed"), 500);
+    assertStep(d.expire(TimerKind.RETRY), RELAY_ONLY, new StartRelayOnly(7), "relay-only attempt 1 of 2");
   }
 
   @Test

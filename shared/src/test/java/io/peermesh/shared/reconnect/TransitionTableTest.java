@@ -204,7 +204,7 @@ class TransitionTableTest {
         d.fail("ice failed");
       }
       case "RELAY_ONLY" -> {
-        d = Driver.with(Map.of("relayAvailable", true));
+        d = Driver.with(Map.of("relayAvailable", true, "newConnectionAttempts", 0));
         d.fire(new Start());
         d.fail("no route");
         d.expire(TimerKind.RETRY);

@@ -31,7 +31,7 @@ class TurnRelayTest {
         .put("turnUrls", new JsonArray().add("turn:127.0.0.1:" + Coturn.PORT + "?transport=udp"))
         .put("turnSecret", secret);
     Map<String, Object> ladder = Map.of("graceDelayMs", 300, "iceRestartAttempts", 1, "iceRestartTimeoutMs", 1_500,
-        "relayAttempts", 3, "connectTimeoutMs", 5_000, "backoffBaseMs", 100, "backoffCapMs", 500,
+        "newConnectionAttempts", 0, "relayAttempts", 3, "connectTimeoutMs", 5_000, "backoffBaseMs", 100, "backoffCapMs", 500,
         "degradedAllowed", false);
     try (Coturn turn = new Coturn(secret); SupervisorHarness harness = new SupervisorHarness(signaling,
         new JsonObject())) {
