@@ -21,4 +21,9 @@ final class Stats {
   static double median(List<Double> values) {
     return percentile(values, 50);
   }
+
+  /** "min–max" with one decimal, to show how far repeated runs spread. */
+  static String range(List<Double> values) {
+    return String.format(java.util.Locale.ROOT, "%.1f–%.1f", Collections.min(values), Collections.max(values));
+  }
 }
