@@ -34,7 +34,8 @@ class ReconnectControllerTest {
   private final List<String> seen = new ArrayList<>();
 
   private ReconnectController controller(Map<String, ?> config) {
-    ReconnectController c = ReconnectController.create(ReconnectConfig.fromMap(Driver.withIceRestarts(config)), clock, new FixedRandom(0.5));
+    ReconnectController c = ReconnectController.create(ReconnectConfig.fromMap(Driver.withIceRestarts(config)), clock,
+        new FixedRandom(0.5));
     c.addListener((transition, state) -> seen.add(transition.from() + ">" + transition.to() + "@" + state.attempt()));
     return c;
   }
