@@ -25,6 +25,11 @@ final class PeerSession {
   long graceTimer = -1;
   /** The last room event this session published; the next one waits for it (order across nodes). */
   io.vertx.core.Future<Void> published = io.vertx.core.Future.succeededFuture();
+  /**
+   * Per addressed peer, the last message still retrying because that peer's consumer was not visible yet;
+   * later messages to it wait for it. Null until the first retry (most sessions never need one).
+   */
+  java.util.Map<String, io.vertx.core.Future<Void>> retrying;
   MessageConsumer<PeerDelivery> deliveries;
   MessageConsumer<Takeover> control;
 

@@ -315,7 +315,16 @@ final class SignalingHub {
       return;
     }
     PeerDelivery delivery = new PeerDelivery(from.peer, from.room, Json.write(message));
-    request(to, delivery, NO_HANDLER_RETRIES).onComplete(ar -> {
+    Future<Void> ahead = from.retrying == null ? null : from.retrying.get(to);
+    Future<Message<DeliveryAck>> sent;
+    if (ahead == null) {
+      sent = request(from, to, delivery, NO_HANDLER_RETRIES);
+    } else {
+      // An earlier message to this peer waits for its consumer to appear: this one goes after it, never before.
+      sent = ahead.transform(v -> request(from, to, delivery, NO_HANDLER_RETRIES));
+      hold(from, to, sent);
+    }
+    sent.onComplete(ar -> {
       if (ar.succeeded() && ar.result().body().accepted()) {
         return;
       }
@@ -334,13 +343,26 @@ final class SignalingHub {
    * A new peer's consumer takes a few milliseconds to become visible on other nodes (the cluster's subscription
    * map is eventually consistent), so "no handlers" is retried briefly before it means "not in your room".
    */
-  private Future<Message<DeliveryAck>> request(String to, PeerDelivery delivery, int retries) {
+  private Future<Message<DeliveryAck>> request(PeerSession from, String to, PeerDelivery delivery, int retries) {
     return vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.peer(to), delivery, sendOptions).recover(e -> {
       if (retries > 0 && e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-        return vertx.timer(NO_HANDLER_RETRY_MS).compose(t -> request(to, delivery, retries - 1));
+        Future<Message<DeliveryAck>> retried = vertx.timer(NO_HANDLER_RETRY_MS)
+            .compose(t -> request(from, to, delivery, retries - 1));
+        hold(from, to, retried);
+        return retried;
       }
       return Future.failedFuture(e);
     });
+  }
+
+  /** Later messages from {@code from} to {@code to} wait until {@code pending} is settled (order per pair). */
+  private static void hold(PeerSession from, String to, Future<?> pending) {
+    Future<Void> settled = pending.transform(ar -> Future.succeededFuture());
+    if (from.retrying == null) {
+      from.retrying = new HashMap<>();
+    }
+    from.retrying.put(to, settled);
+    settled.onComplete(v -> from.retrying.remove(to, settled));
   }
 
   private static final int NO_HANDLER_RETRIES = 3;

@@ -1,0 +1,34 @@
+package io.peermesh.signaling;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.peermesh.shared.testing.SignalClient;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Messages from one peer to another arrive in the order sent, also when the first had to wait for the
+ * addressee's consumer to appear (a peer that just joined, or whose registration is still spreading through
+ * the cluster): an offer overtaken by its candidates would lose them.
+ */
+class DeliveryOrderTest {
+
+  @Test
+  void aMessageSentWhileAnEarlierOneWaitsForTheAddresseeGoesAfterIt() {
+    try (SignalingFixture f = new SignalingFixture(new JsonObject().put("devMode", true));
+        SignalClient early = f.client(); SignalClient late = f.client()) {
+      early.joinDev("order", "early");
+      early.send(new JsonObject().put("type", "offer").put("to", "late").put("sdp", "first"));
+      // "late" joins while the offer is retried, then "early" sends again at once.
+      late.joinDev("order", "late");
+      early.send(new JsonObject().put("type", "candidate").put("to", "late").put("candidate", "second")
+          .put("sdpMid", "0").put("sdpMLineIndex", 0));
+      JsonObject firstArrived = late.await(m -> "offer".equals(m.getString("type"))
+          || "candidate".equals(m.getString("type")), "the offer or the candidate");
+      assertEquals("offer", firstArrived.getString("type"), "the candidate overtook the offer");
+      late.await("candidate");
+      assertEquals(List.of(), early.unconsumed().stream().filter(m -> "error".equals(m.getString("type"))).toList());
+    }
+  }
+}
