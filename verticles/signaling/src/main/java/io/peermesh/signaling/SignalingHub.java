@@ -316,6 +316,16 @@ final class SignalingHub {
     }
     PeerDelivery delivery = new PeerDelivery(from.peer, from.room, Json.write(message));
     Future<Void> ahead = from.retrying == null ? null : from.retrying.get(to);
+    PeerSession here = sessions.get(to);
+    if (ahead == null && here != null && here.deliveries != null && !here.ended) {
+      // The addressee's session is on this node (claimed, not ending): hand it over directly, without a bus
+      // request and reply; a session still claiming its peer id is reached over the bus, where the holder is.
+      if (!accept(here, delivery).accepted()) {
+        error(socket, new ProtocolException(ErrorCode.UNKNOWN_PEER, "peer '" + to + "' is not in your room", "to",
+            ref));
+      }
+      return;
+    }
     Future<Message<DeliveryAck>> sent;
     if (ahead == null) {
       sent = request(from, to, delivery, NO_HANDLER_RETRIES);
@@ -369,17 +379,21 @@ final class SignalingHub {
   private static final long NO_HANDLER_RETRY_MS = 25;
 
   private void onDelivery(PeerSession session, Message<PeerDelivery> msg) {
-    PeerDelivery delivery = msg.body();
+    msg.reply(accept(session, msg.body()));
+  }
+
+  /** What a session answers a delivery, from the bus or from a sender on this node. */
+  private DeliveryAck accept(PeerSession session, PeerDelivery delivery) {
     if (session.ended || !delivery.fromRoom().equals(session.room)) {
-      msg.reply(new DeliveryAck(false, ErrorCode.UNKNOWN_PEER.wire()));
-      return;
+      return new DeliveryAck(false, ErrorCode.UNKNOWN_PEER.wire());
     }
     if (!offer(session, new Pending(delivery.json(), null, false, false))) {
-      msg.reply(new DeliveryAck(false, ErrorCode.PEER_UNREACHABLE.wire()));
-      return;
+      return new DeliveryAck(false, ErrorCode.PEER_UNREACHABLE.wire());
     }
-    msg.reply(new DeliveryAck(true, null));
+    return ACCEPTED;
   }
+
+  private static final DeliveryAck ACCEPTED = new DeliveryAck(true, null);
 
   private void onRoomEvent(LocalRoom room, RoomEvent event) {
     for (PeerSession member : List.copyOf(room.members.values())) {
