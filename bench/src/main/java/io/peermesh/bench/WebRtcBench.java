@@ -242,9 +242,9 @@ final class WebRtcBench {
   /** Sequential 100-byte round trips: A sends, B's consumer echoes over B's connection, A times it. */
   private List<Double> oursRoundTrips(Mesh mesh, String[] pair, boolean underLoad) throws Exception {
     String room = "bench-data";
-    String channel = "ai-stream";
+    String channel = CODE_SYNC;
     CompletableFuture<Void>[] waiting = new CompletableFuture[1];
-    mesh.onInbound(room, channel, m -> {
+    MessageConsumer<?> echo = mesh.onInbound(room, channel, m -> {
       if (m.connection().equals(pair[1])) {
         mesh.send(pair[1], channel, m.data());
       } else if (m.connection().equals(pair[0]) && waiting[0] != null) {
@@ -268,6 +268,8 @@ final class WebRtcBench {
       }
     }
     loading[0] = false;
+    // Registered per measurement: a consumer left behind would echo every later message a second time.
+    Await.result(echo.unregister());
     return rtts;
   }
 
