@@ -26,9 +26,13 @@ public final class LocalSocket {
     return FRAME;
   }
 
-  /** Options of the close with {@code code} (a WebSocket close code). */
+  /**
+   * Options of the close with {@code code} (a WebSocket close code). A close may be sent as a request: the
+   * other end replies once it has handled it (after its own answering close), within {@link #CLOSE_WAIT_MS}.
+   */
   public static DeliveryOptions close(short code) {
-    return new DeliveryOptions().setLocalOnly(true).addHeader(CLOSE_HEADER, Short.toString(code));
+    return new DeliveryOptions().setLocalOnly(true).setSendTimeout(CLOSE_WAIT_MS)
+        .addHeader(CLOSE_HEADER, Short.toString(code));
   }
 
   /** Options of the connect request; {@code timeoutMs} bounds the wait for the signaling verticle. */

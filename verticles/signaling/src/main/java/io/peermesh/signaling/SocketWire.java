@@ -72,6 +72,10 @@ interface SocketWire {
         ended();
       }
       up.unregister();
+      if (frame.replyAddress() != null) {
+        // A client that waits for its close to be taken (a supervisor about to stop).
+        frame.reply(null);
+      }
       return true;
     }
 

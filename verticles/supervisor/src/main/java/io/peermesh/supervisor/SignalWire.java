@@ -139,14 +139,18 @@ abstract class SignalWire {
       }
     }
 
+    /**
+     * Completes once signaling took the close (its answering close arrives first) or is gone, so a supervisor
+     * that stops right after does not take its address away from a frame still on its way.
+     */
     @Override
     Future<Void> close() {
-      if (!closed) {
-        vertx.eventBus().send(up, "closed by the supervisor", LocalSocket.close(CloseCodes.NORMAL));
-        ended();
-        vertx.setTimer(LocalSocket.CLOSE_WAIT_MS, id -> down.unregister());
+      if (closed) {
+        return Future.succeededFuture();
       }
-      return Future.succeededFuture();
+      ended();
+      return vertx.eventBus().request(up, "closed by the supervisor", LocalSocket.close(CloseCodes.NORMAL))
+          .transform(answered -> down.unregister());
     }
 
     private void ended() {

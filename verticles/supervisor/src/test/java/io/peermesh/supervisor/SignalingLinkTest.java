@@ -14,9 +14,14 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** A supervisor's seat in its room: over the local bus when signaling is in its node, else a WebSocket. */
@@ -113,6 +118,47 @@ class SignalingLinkTest {
     } finally {
       Await.result(node.close());
       Await.result(server.close());
+    }
+  }
+
+  /**
+   * A stopping supervisor waits until signaling took its close: Vert.x unregisters a verticle's consumers when
+   * it stops, and signaling's answering close could reach an address nobody listened on any more (seen in CI
+   * logs; this guard did not reproduce that race on demand).
+   */
+  @Test
+  void aSupervisorThatStopsHasHeardSignalingAnswerItsClose() {
+    List<LogRecord> discarded = new CopyOnWriteArrayList<>();
+    Logger busLog = Logger.getLogger("io.vertx.core.eventbus.impl.MessageConsumerImpl");
+    Handler watch = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (String.valueOf(record.getMessage()).contains("local-socket")) {
+          discarded.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    busLog.addHandler(watch);
+    try (SupervisorHarness harness = new SupervisorHarness()) {
+      for (int i = 0; i < 5; i++) {
+        String alone = harness.start("stopping-" + i, "bot-" + i, "nobody", java.util.Map.of());
+        harness.awaitState(alone, "connecting", java.time.Duration.ofSeconds(10));
+        harness.close(alone);
+      }
+      // A round trip through signaling after the last stop: anything it sent the stopped ones went before.
+      try (SignalClient probe = SignalClient.connect(harness.vertx, harness.signalingPort)) {
+        probe.joinDev("stopping-0", "probe");
+        probe.sync();
+      }
+      assertEquals(List.of(), discarded.stream().map(LogRecord::getMessage).toList());
+    } finally {
+      busLog.removeHandler(watch);
     }
   }
 
