@@ -70,7 +70,9 @@ abstract class SignalWire {
     if (host.equals("localhost")) {
       return true;
     }
-    if (!host.matches("[0-9a-fA-F:.\\[\\]]+")) {
+    // IPv4 digits and dots, or IPv6 (a colon): a name such as "cafe.be" must not reach the resolver.
+    boolean literal = host.matches("[0-9.]+") || host.contains(":") && host.matches("[0-9a-fA-F:.\\[\\]]+");
+    if (!literal) {
       return false;
     }
     try {

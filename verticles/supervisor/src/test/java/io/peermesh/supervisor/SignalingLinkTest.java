@@ -170,6 +170,7 @@ class SignalingLinkTest {
     assertTrue(SignalWire.isThisMachine("0.0.0.0"));
     assertFalse(SignalWire.isThisMachine("192.0.2.7"), "TEST-NET-1 is nobody's address");
     assertFalse(SignalWire.isThisMachine("signaling.example"), "names are not resolved");
+    assertFalse(SignalWire.isThisMachine("cafe.be"), "a name of hex letters is a name too");
   }
 
   private static JsonObject awaitType(LinkedBlockingQueue<JsonObject> inbox, String type) throws Exception {
