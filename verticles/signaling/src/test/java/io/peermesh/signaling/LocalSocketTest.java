@@ -6,6 +6,7 @@ import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.LocalSocket;
 import io.peermesh.shared.protocol.CloseCodes;
 import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.LogWatch;
 import io.peermesh.shared.testing.SignalClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -139,23 +140,8 @@ class LocalSocketTest {
 
   @Test
   void eachEndAnswersTheOthersCloseSoNoFrameReachesAnAddressNobodyListensOn() throws Exception {
-    java.util.List<java.util.logging.LogRecord> discarded = new java.util.concurrent.CopyOnWriteArrayList<>();
-    java.util.logging.Logger busLog = java.util.logging.Logger.getLogger(
-        "io.vertx.core.eventbus.impl.MessageConsumerImpl");
-    java.util.logging.Handler watch = new java.util.logging.Handler() {
-      @Override
-      public void publish(java.util.logging.LogRecord record) {
-        discarded.add(record);
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    busLog.addHandler(watch);
-    try (SignalingFixture f = devFixture(new JsonObject()); SignalClient browser = f.client()) {
+    try (LogWatch discarded = LogWatch.discardedMessages("");
+        SignalingFixture f = devFixture(new JsonObject()); SignalClient browser = f.client()) {
       browser.joinDev("closing", "browser");
       for (int i = 0; i < 20; i++) {
         BusClient bot = new BusClient(f.vertx, f.port);
@@ -171,9 +157,7 @@ class LocalSocketTest {
         }
       }
       browser.sync();
-      assertEquals(java.util.List.of(), discarded.stream().map(java.util.logging.LogRecord::getMessage).toList());
-    } finally {
-      busLog.removeHandler(watch);
+      assertEquals(java.util.List.of(), discarded.seen());
     }
   }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.LogWatch;
 import io.peermesh.shared.testing.SignalClient;
 import io.peermesh.signaling.SignalingVerticle;
 import io.vertx.core.Context;
@@ -15,13 +16,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** A supervisor's seat in its room: over the local bus when signaling is in its node, else a WebSocket. */
@@ -128,24 +125,8 @@ class SignalingLinkTest {
    */
   @Test
   void aSupervisorThatStopsHasHeardSignalingAnswerItsClose() {
-    List<LogRecord> discarded = new CopyOnWriteArrayList<>();
-    Logger busLog = Logger.getLogger("io.vertx.core.eventbus.impl.MessageConsumerImpl");
-    Handler watch = new Handler() {
-      @Override
-      public void publish(LogRecord record) {
-        if (String.valueOf(record.getMessage()).contains("local-socket")) {
-          discarded.add(record);
-        }
-      }
-
-      @Override
-      public void flush() {}
-
-      @Override
-      public void close() {}
-    };
-    busLog.addHandler(watch);
-    try (SupervisorHarness harness = new SupervisorHarness()) {
+    try (LogWatch discarded = LogWatch.discardedMessages("local-socket");
+        SupervisorHarness harness = new SupervisorHarness()) {
       for (int i = 0; i < 5; i++) {
         String alone = harness.start("stopping-" + i, "bot-" + i, "nobody", java.util.Map.of());
         harness.awaitState(alone, "connecting", java.time.Duration.ofSeconds(10));
@@ -156,9 +137,7 @@ class SignalingLinkTest {
         probe.joinDev("stopping-0", "probe");
         probe.sync();
       }
-      assertEquals(List.of(), discarded.stream().map(LogRecord::getMessage).toList());
-    } finally {
-      busLog.removeHandler(watch);
+      assertEquals(List.of(), discarded.seen());
     }
   }
 
