@@ -4,6 +4,7 @@
  * <pre>
  *   sequenced  DATA: 0x01, seq (8 bytes, from 1), payload      ACK: 0x02, upTo (8 bytes)
  *   presence   0x00, send time in ms (8 bytes) = heartbeat     0x01, payload = application data
+ *              0x02, 8 opaque bytes = pacing probe             0x03, the probe's 8 bytes = its answer
  * </pre>
  * @module framing
  */
@@ -13,6 +14,8 @@ export const ACK = 0x02;
 export const HEADER_BYTES = 9;
 export const PRESENCE_HEARTBEAT = 0x00;
 export const PRESENCE_DATA = 0x01;
+export const PRESENCE_PROBE = 0x02;
+export const PRESENCE_PROBE_REPLY = 0x03;
 
 const TWO_32 = 2 ** 32;
 /** Sequence numbers above this cannot be held exactly in a JS number. */

@@ -7,7 +7,8 @@
  */
 import { CHANNELS } from './channels.js';
 import {
-  PRESENCE_HEARTBEAT, PRESENCE_DATA, encodeAck, encodeData, encodeHeartbeat, encodePresence, parseFrame,
+  HEADER_BYTES, PRESENCE_DATA, PRESENCE_HEARTBEAT, PRESENCE_PROBE, PRESENCE_PROBE_REPLY,
+  encodeAck, encodeData, encodeHeartbeat, encodePresence, parseFrame,
   ReliableReceiver, ReliableSender, ResendBufferFull, ReorderOverflow,
 } from './framing.js';
 import { Deque } from './util.js';
@@ -216,6 +217,10 @@ export class ChannelMux {
           this.heartbeatsReceived++;
           return;
         }
+        if (raw.length > 0 && (raw[0] === PRESENCE_PROBE || raw[0] === PRESENCE_PROBE_REPLY)) {
+          this._onProbe(raw);
+          return;
+        }
         if (raw.length === 0 || raw[0] !== PRESENCE_DATA) {
           this._protocolError(label, 'presence frame without a kind byte');
           return;
@@ -292,6 +297,22 @@ export class ChannelMux {
     if (path.send(label, encodeAck(s.receiver.deliveredUpTo))) {
       s.lastAckedSent = s.receiver.deliveredUpTo;
       s.deliveredSinceAck = 0;
+    }
+  }
+
+  /**
+   * A pacing probe from a server-side peer pacing its `files` (docs/PROTOCOL.md): answered at once over the
+   * current path. This client does not pace, so answers to probes are never expected and are ignored.
+   */
+  _onProbe(raw) {
+    if (raw.length !== HEADER_BYTES) {
+      this._protocolError('presence', `probe frame of ${raw.length} bytes, expected ${HEADER_BYTES}`);
+      return;
+    }
+    if (raw[0] === PRESENCE_PROBE && this.path && this.path.ready('presence')) {
+      const reply = raw.slice();
+      reply[0] = PRESENCE_PROBE_REPLY;
+      this.path.send('presence', reply);
     }
   }
 

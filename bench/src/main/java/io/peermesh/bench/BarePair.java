@@ -33,8 +33,17 @@ final class BarePair implements AutoCloseable {
   final RTCDataChannel[] channelsA = new RTCDataChannel[5];
   final RTCDataChannel[] channelsB = new RTCDataChannel[5];
   private final CountDownLatch open = new CountDownLatch(10);
-  volatile Consumer<byte[]> onMessageAtB = m -> { };
-  volatile Consumer<byte[]> onMessageAtA = m -> { };
+  /** Channel indexes (= ids) as in ChannelSpec. */
+  static final int CODE_SYNC = 0;
+  static final int FILES = 4;
+
+  volatile Receiver onMessageAtB = (channel, m) -> { };
+  volatile Receiver onMessageAtA = (channel, m) -> { };
+
+  /** Hears a message on the callback thread: the channel's index (its id) and a copy of the bytes. */
+  interface Receiver {
+    void accept(int channel, byte[] data);
+  }
   /** A's connection state changes, on the factory's signaling thread (never block in it). */
   volatile Consumer<RTCPeerConnectionState> onStateAtA = s -> { };
 
@@ -92,7 +101,7 @@ final class BarePair implements AutoCloseable {
         try {
           byte[] copy = new byte[buffer.data.remaining()];
           buffer.data.get(copy);
-          (atA ? onMessageAtA : onMessageAtB).accept(copy);
+          (atA ? onMessageAtA : onMessageAtB).accept(spec[0], copy);
         } catch (Throwable ignored) {
           // never let anything escape into native code
         }

@@ -128,7 +128,7 @@ final class RecoverBench {
           disconnected.complete(System.nanoTime());
         }
       };
-      p.onMessageAtB = m -> arrivals.arrived(ByteBuffer.wrap(m).getLong());
+      p.onMessageAtB = (c, m) -> arrivals.arrived(ByteBuffer.wrap(m).getLong());
       AtomicInteger next = new AtomicInteger();
       sender.scheduleAtFixedRate(() -> {
         try {

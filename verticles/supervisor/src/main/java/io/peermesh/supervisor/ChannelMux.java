@@ -2,6 +2,7 @@ package io.peermesh.supervisor;
 
 import io.peermesh.shared.bus.BusMessages.ChannelStats;
 import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.channel.DelayPacer;
 import io.peermesh.shared.channel.Frames;
 import io.peermesh.shared.channel.ReliableReceiver;
 import io.peermesh.shared.channel.ReliableSender;
@@ -49,6 +50,10 @@ final class ChannelMux {
 
   static final byte PRESENCE_HEARTBEAT = 0x00;
   static final byte PRESENCE_DATA = 0x01;
+  /** A pacing probe: the kind byte and 8 opaque bytes the peer sends back at once in a {@code PROBE_REPLY}. */
+  static final byte PRESENCE_PROBE = 0x02;
+  static final byte PRESENCE_PROBE_REPLY = 0x03;
+  private static final int PROBE_BYTES = 9;
   private static final long CHECK_BUFFER_EVERY_BYTES = 64 * 1024;
   /** On a lossy path, frames outstanding this long without ack progress are sent again (as the web client). */
   static final long RELAY_REWIND_NANOS = 3_000_000_000L;
@@ -59,6 +64,8 @@ final class ChannelMux {
   private final Map<ChannelSpec, ArrayDeque<byte[]>> queues = new EnumMap<>(ChannelSpec.class);
   private final Map<ChannelSpec, Long> sentSinceCheck = new EnumMap<>(ChannelSpec.class);
   private final LongSupplier nanoClock;
+  /** Paces {@code files} by the queue it causes (null: pacing off, files limited by its buffer only). */
+  private final DelayPacer filesPacer;
   private Path path;
   private long lastHeartbeatNanos;
   private long heartbeatsReceived;
@@ -84,6 +91,7 @@ final class ChannelMux {
     this.sink = sink;
     this.nanoClock = nanoClock;
     this.lastHeartbeatNanos = nanoClock.getAsLong();
+    this.filesPacer = options.filesPacing() ? new DelayPacer(options.pacerSettings(), lastHeartbeatNanos) : null;
     for (ChannelSpec spec : ChannelSpec.values()) {
       sentSinceCheck.put(spec, 0L);
       if (spec.sequenced()) {
@@ -97,6 +105,9 @@ final class ChannelMux {
   /** Switches paths (null: none). Sequenced channels rewind to their oldest unacknowledged message. */
   void usePath(Path newPath) {
     this.path = newPath;
+    if (filesPacer != null) {
+      filesPacer.reset(nanoClock.getAsLong());
+    }
     if (newPath != null) {
       for (Sequenced s : sequenced.values()) {
         s.nextToTransmit = s.sender.firstUnacked();
@@ -108,6 +119,19 @@ final class ChannelMux {
 
   boolean hasPath() {
     return path != null;
+  }
+
+  /**
+   * Milliseconds the short timer should wait: 1 while paced file frames wait for their turn or a probe's
+   * answer (pacing needs a fine clock), else {@code defaultMs}.
+   */
+  long tickDelayMs(long defaultMs) {
+    return filesPacer != null && path != null && !queues.get(ChannelSpec.FILES).isEmpty() ? 1 : defaultMs;
+  }
+
+  /** The files pacer's rate in bytes per second (0 with pacing off), for the status page and the bench. */
+  double filesRate() {
+    return filesPacer == null ? 0 : filesPacer.rateBytesPerSecond();
   }
 
   /**
@@ -237,11 +261,35 @@ final class ChannelMux {
       return;
     }
     ArrayDeque<byte[]> queue = queues.get(channel);
+    boolean paced = channel == ChannelSpec.FILES && filesPacer != null;
+    if (paced && !queue.isEmpty()) {
+      probe();
+    }
     while (!queue.isEmpty() && roomFor(channel)) {
-      if (!transmit(channel, ByteBuffer.wrap(queue.peek()))) {
+      if (paced && !filesPacer.maySend(nanoClock.getAsLong())) {
         return;
       }
+      byte[] frame = queue.peek();
+      if (!transmit(channel, ByteBuffer.wrap(frame))) {
+        return;
+      }
+      if (paced) {
+        filesPacer.sent(frame.length, nanoClock.getAsLong());
+      }
       queue.poll();
+    }
+  }
+
+  /** Sends a pacing probe on presence when one is due; it bypasses presence's queue, as heartbeats do. */
+  private void probe() {
+    long now = nanoClock.getAsLong();
+    if (!path.ready(ChannelSpec.PRESENCE) || !filesPacer.probeDue(now)) {
+      return;
+    }
+    ByteBuffer probe = ByteBuffer.allocate(PROBE_BYTES).put(PRESENCE_PROBE).putLong(now).flip();
+    filesPacer.probeSent(now);
+    if (!path.send(ChannelSpec.PRESENCE, probe)) {
+      filesPacer.probeNotSent();
     }
   }
 
@@ -275,6 +323,10 @@ final class ChannelMux {
         if (raw.length > 0 && raw[0] == PRESENCE_HEARTBEAT) {
           lastHeartbeatNanos = nanoClock.getAsLong();
           heartbeatsReceived++;
+          return;
+        }
+        if (raw.length > 0 && (raw[0] == PRESENCE_PROBE || raw[0] == PRESENCE_PROBE_REPLY)) {
+          onProbe(raw);
           return;
         }
         if (raw.length == 0 || raw[0] != PRESENCE_DATA) {
@@ -340,6 +392,26 @@ final class ChannelMux {
         s.lastAckProgressNanos = now;
       }
     });
+  }
+
+  /** Answers a peer's probe over the current path at once; an answer to ours feeds the files pacer. */
+  private void onProbe(byte[] raw) {
+    if (raw.length != PROBE_BYTES) {
+      sink.protocolError(ChannelSpec.PRESENCE, "probe frame of " + raw.length + " bytes, expected " + PROBE_BYTES);
+      return;
+    }
+    if (raw[0] == PRESENCE_PROBE) {
+      if (path != null && path.ready(ChannelSpec.PRESENCE)) {
+        byte[] reply = raw.clone();
+        reply[0] = PRESENCE_PROBE_REPLY;
+        path.send(ChannelSpec.PRESENCE, ByteBuffer.wrap(reply));
+      }
+      return;
+    }
+    if (filesPacer != null) {
+      filesPacer.probeAnswered(ByteBuffer.wrap(raw, 1, 8).getLong(), nanoClock.getAsLong());
+      pump(ChannelSpec.FILES);
+    }
   }
 
   private void sendAck(ChannelSpec channel, Sequenced s) {

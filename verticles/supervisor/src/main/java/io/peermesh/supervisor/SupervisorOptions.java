@@ -1,5 +1,6 @@
 package io.peermesh.supervisor;
 
+import io.peermesh.shared.channel.DelayPacer;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -18,13 +19,16 @@ import io.vertx.core.json.JsonObject;
  * @param ackEveryMessages a receiver acknowledges after this many sequenced messages (or {@code ackDelayMs})
  * @param ackDelayMs the longest a delivered message waits for its acknowledgement
  * @param tcpCandidates gather ICE-TCP candidates (off: with a shared factory they re-gather without end)
+ * @param filesPacing pace {@code files} by the queueing delay it causes, measured with probes on presence
+ * @param filesDelayTargetMicros the queueing delay the files pacer aims at (or the least round trip, if larger)
  */
 public record SupervisorOptions(long heartbeatMs, long deadAfterMs, int resendMaxMessages, long resendMaxBytes,
     int queueMaxMessages, long highWaterBytes, long lowPriorityHighWaterBytes, int ackEveryMessages,
-    long ackDelayMs, boolean tcpCandidates) {
+    long ackDelayMs, boolean tcpCandidates, boolean filesPacing, long filesDelayTargetMicros) {
 
   public static SupervisorOptions defaults() {
-    return new SupervisorOptions(500, 1_500, 100_000, 64L << 20, 10_000, 1L << 20, 256L << 10, 64, 20, false);
+    return new SupervisorOptions(500, 1_500, 100_000, 64L << 20, 10_000, 1L << 20, 256L << 10, 64, 20, false,
+        true, 500);
   }
 
   public static SupervisorOptions from(JsonObject json) {
@@ -40,7 +44,16 @@ public record SupervisorOptions(long heartbeatMs, long deadAfterMs, int resendMa
         j.getLong("lowPriorityHighWaterBytes", d.lowPriorityHighWaterBytes()),
         j.getInteger("ackEveryMessages", d.ackEveryMessages()),
         j.getLong("ackDelayMs", d.ackDelayMs()),
-        j.getBoolean("tcpCandidates", d.tcpCandidates()));
+        j.getBoolean("tcpCandidates", d.tcpCandidates()),
+        j.getBoolean("filesPacing", d.filesPacing()),
+        j.getLong("filesDelayTargetMicros", d.filesDelayTargetMicros()));
+  }
+
+  /** The files pacer's tuning: the target from this config, the rest fixed (DelayPacer.Settings). */
+  public DelayPacer.Settings pacerSettings() {
+    DelayPacer.Settings d = DelayPacer.Settings.defaults();
+    return new DelayPacer.Settings(filesDelayTargetMicros * 1_000, d.probeEveryNanos(), d.probeTimeoutNanos(),
+        d.minRateBytesPerSecond(), d.initialRateBytesPerSecond(), d.baseWindowNanos());
   }
 
   public JsonObject toJson() {
@@ -48,6 +61,7 @@ public record SupervisorOptions(long heartbeatMs, long deadAfterMs, int resendMa
         .put("resendMaxMessages", resendMaxMessages).put("resendMaxBytes", resendMaxBytes)
         .put("queueMaxMessages", queueMaxMessages).put("highWaterBytes", highWaterBytes)
         .put("lowPriorityHighWaterBytes", lowPriorityHighWaterBytes).put("ackEveryMessages", ackEveryMessages)
-        .put("ackDelayMs", ackDelayMs).put("tcpCandidates", tcpCandidates);
+        .put("ackDelayMs", ackDelayMs).put("tcpCandidates", tcpCandidates).put("filesPacing", filesPacing)
+        .put("filesDelayTargetMicros", filesDelayTargetMicros);
   }
 }

@@ -227,7 +227,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (tickTimer != -1 || ending || !(mux.needsTick() || files.sending())) {
       return;
     }
-    tickTimer = vertx.setTimer(options.ackDelayMs(), id -> {
+    tickTimer = vertx.setTimer(mux.tickDelayMs(options.ackDelayMs()), id -> {
       tickTimer = -1;
       if (ending) {
         return;

@@ -1,8 +1,10 @@
 package io.peermesh.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.peermesh.shared.channel.ChannelSpec;
+import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -18,6 +20,10 @@ class ChannelMuxTest {
     ChannelMux to;
     final boolean lossy;
     int dropData;
+    /** Probes kept back until the test releases them (a real path is never synchronous). */
+    boolean holdProbes;
+    final List<byte[]> heldProbes = new ArrayList<>();
+    final List<byte[]> presenceSent = new ArrayList<>();
 
     Wire(boolean lossy) {
       this.lossy = lossy;
@@ -31,7 +37,16 @@ class ChannelMuxTest {
         dropData--;
         return true;
       }
-      to.onFrame(channel, bytes);
+      if (channel == ChannelSpec.PRESENCE) {
+        presenceSent.add(bytes);
+        if (holdProbes && bytes[0] == ChannelMux.PRESENCE_PROBE) {
+          heldProbes.add(bytes);
+          return true;
+        }
+      }
+      if (to != null) {
+        to.onFrame(channel, bytes);
+      }
       return true;
     }
 
@@ -66,8 +81,12 @@ class ChannelMuxTest {
   };
 
   private ChannelMux[] pair(boolean lossy, Wire[] wires) {
-    ChannelMux a = new ChannelMux(SupervisorOptions.defaults(), sink, () -> now);
-    ChannelMux b = new ChannelMux(SupervisorOptions.defaults(), sink, () -> now);
+    return pair(lossy, wires, SupervisorOptions.defaults());
+  }
+
+  private ChannelMux[] pair(boolean lossy, Wire[] wires, SupervisorOptions options) {
+    ChannelMux a = new ChannelMux(options, sink, () -> now);
+    ChannelMux b = new ChannelMux(options, sink, () -> now);
     wires[0] = new Wire(lossy);
     wires[1] = new Wire(lossy);
     wires[0].to = b;
@@ -138,5 +157,69 @@ class ChannelMuxTest {
     lossy[0].dropData = 1;
     r[0].offer(ChannelSpec.AI_STREAM, "y".getBytes(StandardCharsets.UTF_8));
     assertEquals(true, r[0].needsTick(), "a frame outstanding on a lossy path may need a resend");
+  }
+
+  private static byte[] fileChunk(int i) {
+    byte[] chunk = new byte[16 * 1024];
+    chunk[0] = (byte) ('a' + i);
+    return chunk;
+  }
+
+  @Test
+  void fileFramesWaitForTheFirstProbesAnswerThenFlowAtThePacedRate() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    wires[0].holdProbes = true;
+    for (int i = 0; i < 3; i++) {
+      assertEquals(ChannelMux.Refusal.NONE, mux[0].offer(ChannelSpec.FILES, fileChunk(i)));
+    }
+    assertEquals(0, delivered.size(), "nothing before the path's round trip is known");
+    assertEquals(1, wires[0].heldProbes.size(), "one probe out");
+    assertEquals(1, mux[0].tickDelayMs(20), "a fine timer while paced frames wait");
+
+    now += 200_000;
+    wires[0].to.onFrame(ChannelSpec.PRESENCE, wires[0].heldProbes.remove(0));
+    assertEquals(1, delivered.size(), "the answer opens the first allowance: one frame");
+
+    now += 1_000_000_000L;
+    mux[0].pumpAll();
+    assertEquals(3, delivered.size(), "a second later the rest (the allowance holds ~2 ms of sending at most)");
+    assertEquals(20, mux[0].tickDelayMs(20), "nothing waits: back to the ack timer");
+  }
+
+  @Test
+  void aProbeIsAnsweredAtOnceWithItsOwnBytes() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    wires[1].to = null;
+    byte[] probe = ByteBuffer.allocate(9).put(ChannelMux.PRESENCE_PROBE).putLong(123_456_789L).array();
+    mux[1].onFrame(ChannelSpec.PRESENCE, probe);
+    assertEquals(1, wires[1].presenceSent.size());
+    ByteBuffer reply = ByteBuffer.wrap(wires[1].presenceSent.get(0));
+    assertEquals(ChannelMux.PRESENCE_PROBE_REPLY, reply.get());
+    assertEquals(123_456_789L, reply.getLong());
+    assertEquals(0, delivered.size(), "probes are not presence data");
+  }
+
+  @Test
+  void aProbeOfTheWrongLengthIsAProtocolError() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    AssertionError error = assertThrows(AssertionError.class,
+        () -> mux[1].onFrame(ChannelSpec.PRESENCE, new byte[] {ChannelMux.PRESENCE_PROBE, 1, 2}));
+    assertEquals("probe frame of 3 bytes, expected 9", error.getMessage());
+    assertEquals(0, wires[1].presenceSent.size(), "not answered");
+  }
+
+  @Test
+  void withPacingOffFileFramesGoAtOnceAndNoProbeIsSent() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires, SupervisorOptions.from(new JsonObject().put("filesPacing", false)));
+    for (int i = 0; i < 3; i++) {
+      mux[0].offer(ChannelSpec.FILES, fileChunk(i));
+    }
+    assertEquals(3, delivered.size());
+    assertEquals(0, wires[0].presenceSent.size());
+    assertEquals(20, mux[0].tickDelayMs(20));
   }
 }

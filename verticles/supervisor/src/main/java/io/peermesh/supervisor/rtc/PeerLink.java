@@ -28,8 +28,10 @@ import io.vertx.core.Promise;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -64,6 +66,12 @@ public final class PeerLink {
   private final Listener listener;
   private final RTCPeerConnection connection;
   private final Map<ChannelSpec, RTCDataChannel> channels = new EnumMap<>(ChannelSpec.class);
+  /**
+   * Channels open as last reported by their state callbacks, kept on the owner's context: asking the channel
+   * ({@code getState()}) is a blocking hop to libwebrtc's network thread, which is busiest exactly when the
+   * connection carries the most traffic.
+   */
+  private final Set<ChannelSpec> open = EnumSet.noneOf(ChannelSpec.class);
   private final List<RTCIceCandidate> pendingRemote = new ArrayList<>();
   private boolean remoteDescriptionSet;
   private boolean closed;
@@ -135,13 +143,14 @@ public final class PeerLink {
   /** Sends one message; false when the channel is not open or the link is closed. */
   public boolean send(ChannelSpec spec, ByteBuffer data) {
     RTCDataChannel channel = channels.get(spec);
-    if (closed || channel.getState() != RTCDataChannelState.OPEN) {
+    if (closed || !open.contains(spec)) {
       return false;
     }
     try {
       channel.send(new RTCDataChannelBuffer(data, true));
       return true;
-    } catch (Exception e) {
+    } catch (Throwable e) {
+      // Refused by libwebrtc (the channel closed before its callback reached us); webrtc-java throws an Error.
       LOG.log(Level.FINE, "send on " + spec.label() + " failed", e);
       return false;
     }
@@ -153,7 +162,7 @@ public final class PeerLink {
   }
 
   public boolean isOpen(ChannelSpec spec) {
-    return !closed && channels.get(spec).getState() == RTCDataChannelState.OPEN;
+    return !closed && open.contains(spec);
   }
 
   public RTCPeerConnectionState state() {
@@ -279,9 +288,17 @@ public final class PeerLink {
       try {
         RTCDataChannelState state = channel.getState();
         if (state == RTCDataChannelState.OPEN) {
-          hop(() -> listener.onChannelOpen(spec));
+          hop(() -> {
+            open.add(spec);
+            listener.onChannelOpen(spec);
+          });
+        } else if (state == RTCDataChannelState.CLOSING) {
+          hop(() -> open.remove(spec));
         } else if (state == RTCDataChannelState.CLOSED) {
-          hop(() -> listener.onChannelClosed(spec));
+          hop(() -> {
+            open.remove(spec);
+            listener.onChannelClosed(spec);
+          });
         }
       } catch (Throwable t) {
         LOG.log(Level.WARNING, "channel state callback failed", t);

@@ -1,0 +1,201 @@
+package io.peermesh.shared.channel;
+
+import java.util.Arrays;
+
+/**
+ * Paces a low-priority channel by the delay it causes (in the spirit of LEDBAT, RFC 6817). Bulk data that the
+ * path cannot carry at once waits somewhere shared with every other channel: in SCTP's window, the sockets'
+ * buffers, a busy network thread on either end. A critical message waits behind all of it, so holding the
+ * send buffer small is not enough (measured: 32 KiB or 256 KiB of it made no difference). Instead small probes
+ * measure the round trip; its growth over the least round trip seen is the queue we cause, and the rate moves to
+ * keep that queue near a target.
+ *
+ * <p>Pure: the caller passes the time (nanos) in every call and sends the probes itself. Until the first probe
+ * is answered nothing may be sent, so the least round trip is measured on an empty queue.
+ */
+public final class DelayPacer {
+
+  /** Tuning, with the defaults documented in conf/README.md. */
+  public record Settings(long targetDelayNanos, long probeEveryNanos, long probeTimeoutNanos,
+      long minRateBytesPerSecond, long initialRateBytesPerSecond, long baseWindowNanos) {
+
+    public static Settings defaults() {
+      return new Settings(500_000, 10_000_000, 1_000_000_000, 128 << 10, 4 << 20, 30_000_000_000L);
+    }
+  }
+
+  /** Rate change per sample at most: +10% with no queue; down to half when the queue is far over target. */
+  private static final double GAIN = 0.1;
+  private static final double MAX_DECREASE = 0.5;
+  /** The least round trip is the minimum of this many buckets spanning the base window. */
+  private static final int BASE_BUCKETS = 10;
+  /** Current delay is the least of the last few samples: one late probe (a GC, a scheduler hiccup) is noise. */
+  private static final int RECENT_SAMPLES = 2;
+
+  private final Settings settings;
+  private final long[] baseBuckets = new long[BASE_BUCKETS];
+  private final long[] recent = new long[RECENT_SAMPLES];
+  private int recentCount;
+  private long bucketStartNanos;
+  private int bucket;
+  private double rate;
+  private double tokens;
+  private long tokensAtNanos;
+  private boolean calibrated;
+  private long probeSentNanos = -1;
+  private long lastProbeNanos;
+  /** Sending stopped for lack of tokens since the last sample: only then is more rate worth having. */
+  private boolean rateLimited;
+
+  public DelayPacer(Settings settings, long nowNanos) {
+    this.settings = settings;
+    reset(nowNanos);
+  }
+
+  /** Forgets the path (a new one may be slower or faster): calibrates again before the next byte. */
+  public void reset(long nowNanos) {
+    Arrays.fill(baseBuckets, Long.MAX_VALUE);
+    bucketStartNanos = nowNanos;
+    bucket = 0;
+    recentCount = 0;
+    rate = settings.initialRateBytesPerSecond();
+    tokens = 0;
+    tokensAtNanos = nowNanos;
+    calibrated = false;
+    probeSentNanos = -1;
+    rateLimited = false;
+  }
+
+  /** True when a probe should go out now (the caller then calls {@link #probeSent}). */
+  public boolean probeDue(long nowNanos) {
+    if (probeSentNanos >= 0) {
+      if (nowNanos - probeSentNanos < settings.probeTimeoutNanos()) {
+        return false;
+      }
+      // Unanswered for long: a queue far over any target (or a probe lost on a lossy path).
+      probeSentNanos = -1;
+      adjust(targetNanos() * 8);
+    }
+    return !calibrated || nowNanos - lastProbeNanos >= settings.probeEveryNanos();
+  }
+
+  /** Records that a probe stamped {@code nowNanos} goes out (before sending it: its answer may come at once). */
+  public void probeSent(long nowNanos) {
+    probeSentNanos = nowNanos;
+    lastProbeNanos = nowNanos;
+  }
+
+  /** The path refused the probe recorded by {@link #probeSent}: none is outstanding, and none is due yet. */
+  public void probeNotSent() {
+    probeSentNanos = -1;
+  }
+
+  /** A probe came back; {@code stampNanos} is what {@link #probeSent} was given. Stale replies are ignored. */
+  public void probeAnswered(long stampNanos, long nowNanos) {
+    if (stampNanos != probeSentNanos || nowNanos < stampNanos) {
+      return;
+    }
+    probeSentNanos = -1;
+    long rtt = nowNanos - stampNanos;
+    recordBase(rtt, nowNanos);
+    recent[recentCount++ % RECENT_SAMPLES] = rtt;
+    long current = Long.MAX_VALUE;
+    for (int i = 0; i < Math.min(recentCount, RECENT_SAMPLES); i++) {
+      current = Math.min(current, recent[i]);
+    }
+    if (!calibrated) {
+      calibrated = true;
+      tokensAtNanos = nowNanos;
+      return;
+    }
+    adjust(current - baseNanos());
+  }
+
+  private void adjust(long queueNanos) {
+    double target = targetNanos();
+    double offTarget = (target - queueNanos) / target;
+    if (offTarget > 0 && !rateLimited) {
+      // The sender did not use the rate it had: a higher one would measure nothing.
+      return;
+    }
+    double factor = Math.max(MAX_DECREASE, Math.min(1 + GAIN, 1 + GAIN * offTarget));
+    rate = Math.max(settings.minRateBytesPerSecond(), rate * factor);
+    rateLimited = false;
+  }
+
+  /** True when the next frame may be sent now; the caller then calls {@link #sent}. */
+  public boolean maySend(long nowNanos) {
+    if (!calibrated) {
+      return false;
+    }
+    refill(nowNanos);
+    if (tokens < 0) {
+      rateLimited = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Spends {@code bytes} (the balance may go below zero: a frame is never split). */
+  public void sent(int bytes, long nowNanos) {
+    refill(nowNanos);
+    tokens -= bytes;
+  }
+
+  /** Nanos until {@link #maySend} can be true again (0: now; a probe's answer is awaited when uncalibrated). */
+  public long waitNanos(long nowNanos) {
+    if (!calibrated) {
+      return settings.probeEveryNanos();
+    }
+    refill(nowNanos);
+    return tokens >= 0 ? 0 : (long) Math.ceil(-tokens / rate * 1e9);
+  }
+
+  private void refill(long nowNanos) {
+    long elapsed = nowNanos - tokensAtNanos;
+    if (elapsed <= 0) {
+      return;
+    }
+    tokensAtNanos = nowNanos;
+    // Unused allowance does not pile up beyond ~2 ms of sending: a burst is a queue for everyone behind it.
+    double burst = Math.max(16 * 1024, rate * 0.002);
+    tokens = Math.min(burst, tokens + rate * elapsed / 1e9);
+  }
+
+  private void recordBase(long rtt, long nowNanos) {
+    long bucketLength = settings.baseWindowNanos() / BASE_BUCKETS;
+    if (nowNanos - bucketStartNanos >= settings.baseWindowNanos()) {
+      Arrays.fill(baseBuckets, Long.MAX_VALUE);
+      bucketStartNanos = nowNanos;
+    }
+    while (nowNanos - bucketStartNanos >= bucketLength) {
+      bucket = (bucket + 1) % BASE_BUCKETS;
+      baseBuckets[bucket] = Long.MAX_VALUE;
+      bucketStartNanos += bucketLength;
+    }
+    baseBuckets[bucket] = Math.min(baseBuckets[bucket], rtt);
+  }
+
+  /** The least round trip seen in the base window (MAX_VALUE before the first answer). */
+  public long baseNanos() {
+    long min = Long.MAX_VALUE;
+    for (long b : baseBuckets) {
+      min = Math.min(min, b);
+    }
+    return min;
+  }
+
+  /** The queueing delay aimed at: the configured target, or the base round trip where that is larger. */
+  public long targetNanos() {
+    long base = baseNanos();
+    return base == Long.MAX_VALUE ? settings.targetDelayNanos() : Math.max(settings.targetDelayNanos(), base);
+  }
+
+  public double rateBytesPerSecond() {
+    return rate;
+  }
+
+  public boolean calibrated() {
+    return calibrated;
+  }
+}

@@ -1,0 +1,186 @@
+package io.peermesh.shared.channel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class DelayPacerTest {
+  private static final long MS = 1_000_000;
+  /** Target 0.5 ms, probe every 10 ms, timeout 1 s, floor 128 KiB/s, start 4 MiB/s, base window 30 s. */
+  private static final DelayPacer.Settings SETTINGS = DelayPacer.Settings.defaults();
+  private static final long BASE = 200_000;
+
+  private long now = 1_000 * MS;
+  private final DelayPacer pacer = new DelayPacer(SETTINGS, now);
+
+  /** One probe out and back after {@code rttNanos}; the clock ends at the answer. */
+  private void sample(long rttNanos) {
+    assertTrue(pacer.probeDue(now), "a probe is due");
+    pacer.probeSent(now);
+    long stamp = now;
+    now += rttNanos;
+    pacer.probeAnswered(stamp, now);
+  }
+
+  /** Uses up the allowance, so the pacer knows the sender wanted more. */
+  private void sendUntilHeldBack() {
+    while (pacer.maySend(now)) {
+      pacer.sent(16 * 1024, now);
+    }
+  }
+
+  private void calibrate() {
+    sample(BASE);
+    now += SETTINGS.probeEveryNanos();
+  }
+
+  @Test
+  void nothingIsSentUntilTheFirstProbeIsAnswered() {
+    assertFalse(pacer.maySend(now));
+    assertTrue(pacer.probeDue(now));
+    pacer.probeSent(now);
+    assertFalse(pacer.probeDue(now + MS), "one probe at a time");
+    assertFalse(pacer.maySend(now + MS));
+    assertEquals(SETTINGS.probeEveryNanos(), pacer.waitNanos(now + MS));
+    pacer.probeAnswered(now, now + BASE);
+    assertTrue(pacer.calibrated());
+    assertTrue(pacer.maySend(now + BASE));
+    assertEquals(BASE, pacer.baseNanos());
+  }
+
+  @Test
+  void rateRisesByATenthPerSampleWhileNoQueueBuildsAndTheSenderIsHeldBack() {
+    calibrate();
+    double before = pacer.rateBytesPerSecond();
+    sendUntilHeldBack();
+    sample(BASE);
+    assertEquals(before * 1.1, pacer.rateBytesPerSecond(), 1);
+  }
+
+  @Test
+  void rateStaysWhenTheSenderDidNotUseWhatItHad() {
+    calibrate();
+    double before = pacer.rateBytesPerSecond();
+    sample(BASE);
+    assertEquals(before, pacer.rateBytesPerSecond());
+  }
+
+  @Test
+  void rateFallsInProportionToTheQueueOverTarget() {
+    calibrate();
+    double before = pacer.rateBytesPerSecond();
+    long queue = 3 * SETTINGS.targetDelayNanos();
+    sample(BASE + queue);
+    now += SETTINGS.probeEveryNanos();
+    sample(BASE + queue);
+    // The current delay is the lesser of the last two samples: the calibration sample hides the first one.
+    assertEquals(before * (1 + 0.1 * (1 - 3.0)), pacer.rateBytesPerSecond(), 1);
+  }
+
+  @Test
+  void oneLateProbeAmongGoodOnesChangesNothing() {
+    calibrate();
+    double before = pacer.rateBytesPerSecond();
+    sample(BASE + 50 * MS);
+    assertEquals(before, pacer.rateBytesPerSecond());
+  }
+
+  @Test
+  void rateHalvesAtMostPerSampleAndNeverFallsBelowTheFloor() {
+    calibrate();
+    double before = pacer.rateBytesPerSecond();
+    sample(BASE + 100 * MS);
+    now += SETTINGS.probeEveryNanos();
+    sample(BASE + 100 * MS);
+    assertEquals(before / 2, pacer.rateBytesPerSecond(), 1);
+    for (int i = 0; i < 20; i++) {
+      now += SETTINGS.probeEveryNanos();
+      sample(BASE + 100 * MS);
+    }
+    assertEquals(SETTINGS.minRateBytesPerSecond(), pacer.rateBytesPerSecond(), 1);
+  }
+
+  @Test
+  void anUnansweredProbeCountsAsAQueueFarOverTarget() {
+    calibrate();
+    double before = pacer.rateBytesPerSecond();
+    pacer.probeSent(now);
+    assertFalse(pacer.probeDue(now + SETTINGS.probeTimeoutNanos() - 1));
+    now += SETTINGS.probeTimeoutNanos();
+    assertTrue(pacer.probeDue(now), "the next probe goes out");
+    assertEquals(before / 2, pacer.rateBytesPerSecond(), 1);
+  }
+
+  @Test
+  void anAnswerToAnOlderProbeIsIgnored() {
+    calibrate();
+    pacer.probeSent(now);
+    long stale = now - 5 * MS;
+    pacer.probeAnswered(stale, now + BASE);
+    assertFalse(pacer.probeDue(now + SETTINGS.probeEveryNanos()), "still waiting for the current probe");
+    assertEquals(BASE, pacer.baseNanos());
+  }
+
+  @Test
+  void bytesAreSpreadAtTheRateWithBurstsOfAboutTwoMilliseconds() {
+    calibrate();
+    double rate = pacer.rateBytesPerSecond();
+    while (pacer.maySend(now)) {
+      pacer.sent(1_000, now);
+    }
+    pacer.sent(64 * 1024, now);
+    long wait = pacer.waitNanos(now);
+    // 64 KiB plus what was left of the last 1,000-byte frame's debt.
+    assertEquals(64 * 1024 / rate * 1e9, wait, 1_000 / rate * 1e9);
+    assertFalse(pacer.maySend(now + wait - 1_000));
+    assertTrue(pacer.maySend(now + wait + 1));
+    // A long idle stretch leaves no more than the burst allowance behind.
+    now += 5_000 * MS;
+    int sent = 0;
+    while (pacer.maySend(now)) {
+      pacer.sent(1_000, now);
+      sent += 1_000;
+    }
+    assertTrue(sent <= Math.max(16 * 1024, rate * 0.002) + 1_000, "sent " + sent);
+  }
+
+  @Test
+  void theLeastRoundTripIsForgottenAfterTheBaseWindow() {
+    calibrate();
+    now += 15_000 * MS;
+    sample(3 * BASE);
+    assertEquals(BASE, pacer.baseNanos());
+    // 31 s after the first sample, 16 s after the second: only the first has left the 30 s window.
+    now += 16_000 * MS;
+    sample(3 * BASE);
+    assertEquals(3 * BASE, pacer.baseNanos(), "the old minimum left the window");
+    now += 2 * SETTINGS.baseWindowNanos();
+    sample(4 * BASE);
+    assertEquals(4 * BASE, pacer.baseNanos(), "a long silence forgets everything");
+  }
+
+  @Test
+  void theTargetIsTheConfiguredDelayOrTheBaseRoundTripWhereThatIsLonger() {
+    assertEquals(SETTINGS.targetDelayNanos(), pacer.targetNanos());
+    sample(BASE);
+    assertEquals(SETTINGS.targetDelayNanos(), pacer.targetNanos());
+    DelayPacer far = new DelayPacer(SETTINGS, now);
+    far.probeSent(now);
+    far.probeAnswered(now, now + 40 * MS);
+    assertEquals(40 * MS, far.targetNanos());
+  }
+
+  @Test
+  void resetCalibratesAgainAtTheInitialRate() {
+    calibrate();
+    sendUntilHeldBack();
+    sample(BASE);
+    pacer.reset(now);
+    assertFalse(pacer.calibrated());
+    assertFalse(pacer.maySend(now));
+    assertEquals(SETTINGS.initialRateBytesPerSecond(), pacer.rateBytesPerSecond());
+    assertEquals(Long.MAX_VALUE, pacer.baseNanos());
+  }
+}
