@@ -20,17 +20,25 @@ public final class DelayPacer {
       long minRateBytesPerSecond, long initialRateBytesPerSecond, long baseWindowNanos) {
 
     public static Settings defaults() {
-      return new Settings(500_000, 10_000_000, 1_000_000_000, 128 << 10, 4 << 20, 30_000_000_000L);
+      return new Settings(250_000, 5_000_000, 1_000_000_000, 128 << 10, 4 << 20, 30_000_000_000L);
     }
   }
 
-  /** Rate change per sample at most: +10% with no queue; down to half when the queue is far over target. */
+  /**
+   * Rate change per sample at most: +10% with no queue, -25% when the queue is far over target (a sample
+   * every 10 ms: a queue built by a burst is gone within ~50 ms, while noise cannot wear the rate down).
+   */
   private static final double GAIN = 0.1;
-  private static final double MAX_DECREASE = 0.5;
+  private static final double MAX_DECREASE = 0.75;
+  /** An unanswered probe halves the rate at once. */
+  private static final double TIMEOUT_DECREASE = 0.5;
   /** The least round trip is the minimum of this many buckets spanning the base window. */
   private static final int BASE_BUCKETS = 10;
-  /** Current delay is the least of the last few samples: one late probe (a GC, a scheduler hiccup) is noise. */
-  private static final int RECENT_SAMPLES = 2;
+  /**
+   * Current delay is the least of the last few samples (RFC 6817's current-delay filter): delay from a GC or a
+   * scheduler hiccup comes and goes, a queue stays.
+   */
+  private static final int RECENT_SAMPLES = 8;
 
   private final Settings settings;
   private final long[] baseBuckets = new long[BASE_BUCKETS];
@@ -74,7 +82,7 @@ public final class DelayPacer {
       }
       // Unanswered for long: a queue far over any target (or a probe lost on a lossy path).
       probeSentNanos = -1;
-      adjust(targetNanos() * 8);
+      rate = Math.max(settings.minRateBytesPerSecond(), rate * TIMEOUT_DECREASE);
     }
     return !calibrated || nowNanos - lastProbeNanos >= settings.probeEveryNanos();
   }

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 
 class DelayPacerTest {
   private static final long MS = 1_000_000;
-  /** Target 0.5 ms, probe every 10 ms, timeout 1 s, floor 128 KiB/s, start 4 MiB/s, base window 30 s. */
+  /** Target 0.25 ms, probe every 5 ms, timeout 1 s, floor 128 KiB/s, start 4 MiB/s, base window 30 s. */
+  /** Samples in the current-delay filter. */
+  private static final int FILTER = 8;
   private static final DelayPacer.Settings SETTINGS = DelayPacer.Settings.defaults();
   private static final long BASE = 200_000;
 
@@ -72,30 +74,36 @@ class DelayPacerTest {
     calibrate();
     double before = pacer.rateBytesPerSecond();
     long queue = 3 * SETTINGS.targetDelayNanos();
+    for (int i = 0; i < FILTER - 1; i++) {
+      sample(BASE + queue);
+      now += SETTINGS.probeEveryNanos();
+    }
+    assertEquals(before, pacer.rateBytesPerSecond(), "the calibration sample is still among the last eight");
     sample(BASE + queue);
-    now += SETTINGS.probeEveryNanos();
-    sample(BASE + queue);
-    // The current delay is the lesser of the last two samples: the calibration sample hides the first one.
     assertEquals(before * (1 + 0.1 * (1 - 3.0)), pacer.rateBytesPerSecond(), 1);
   }
 
   @Test
-  void oneLateProbeAmongGoodOnesChangesNothing() {
+  void lateProbesAmongGoodOnesChangeNothing() {
     calibrate();
     double before = pacer.rateBytesPerSecond();
-    sample(BASE + 50 * MS);
+    for (int i = 0; i < 3 * FILTER; i++) {
+      sample(i % FILTER == FILTER - 1 ? BASE : BASE + 50 * MS);
+      now += SETTINGS.probeEveryNanos();
+    }
     assertEquals(before, pacer.rateBytesPerSecond());
   }
 
   @Test
-  void rateHalvesAtMostPerSampleAndNeverFallsBelowTheFloor() {
+  void rateFallsAQuarterAtMostPerSampleAndNeverBelowTheFloor() {
     calibrate();
     double before = pacer.rateBytesPerSecond();
-    sample(BASE + 100 * MS);
-    now += SETTINGS.probeEveryNanos();
-    sample(BASE + 100 * MS);
-    assertEquals(before / 2, pacer.rateBytesPerSecond(), 1);
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < FILTER; i++) {
+      sample(BASE + 100 * MS);
+      now += SETTINGS.probeEveryNanos();
+    }
+    assertEquals(before * 0.75, pacer.rateBytesPerSecond(), 1);
+    for (int i = 0; i < 40; i++) {
       now += SETTINGS.probeEveryNanos();
       sample(BASE + 100 * MS);
     }

@@ -28,7 +28,7 @@ public record SupervisorOptions(long heartbeatMs, long deadAfterMs, int resendMa
 
   public static SupervisorOptions defaults() {
     return new SupervisorOptions(500, 1_500, 100_000, 64L << 20, 10_000, 1L << 20, 256L << 10, 64, 20, false,
-        true, 500);
+        true, 250);
   }
 
   public static SupervisorOptions from(JsonObject json) {
