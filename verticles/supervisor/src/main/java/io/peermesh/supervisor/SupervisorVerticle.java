@@ -65,6 +65,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private List<RTCIceServer> iceServers = List.of();
   private boolean impolite;
   private boolean remotePresent;
+  /** The first peer connection, built ahead of need and adopted by {@link #replaceLink}. */
+  private PeerLink spare;
   private boolean relayOnlyNext;
   /** The remote reported a brand-new link: its next offer replaces ours whatever its generation. */
   private boolean acceptNextOffer;
@@ -164,6 +166,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
             kick();
           });
           run(controller.fire(new ConnectionEvent.Start()));
+          // After whatever already waits on this context (an offer may): the spare is for the next one.
+          vertx.runOnContext(v -> prepareSpare());
         })
         .onFailure(e -> release());
   }
@@ -196,6 +200,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (link != null) {
       link.close();
       link = null;
+    }
+    if (spare != null) {
+      spare.close();
+      spare = null;
     }
     if (!released) {
       released = true;
@@ -302,7 +310,27 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       mux.usePath(null);
     }
     PeerLink.Options linkOptions = new PeerLink.Options(iceServers, relayOnlyNext, options.tcpCandidates());
-    link = new PeerLink(slot, linkOptions, context, new LinkListener(newGeneration));
+    if (spare != null && spare.options().equals(linkOptions)) {
+      link = spare;
+      link.adopt(new LinkListener(newGeneration));
+    } else {
+      if (spare != null) {
+        spare.close();
+      }
+      link = new PeerLink(slot, linkOptions, context, new LinkListener(newGeneration));
+    }
+    spare = null;
+  }
+
+  /**
+   * Builds the first peer connection while the supervisor waits for the remote (the polite side for its
+   * offer, the impolite side for the remote to join), so that creating it is off the set-up's critical path.
+   */
+  private void prepareSpare() {
+    if (spare == null && link == null && !ending && !released) {
+      spare = new PeerLink(slot, new PeerLink.Options(iceServers, relayOnlyNext, options.tcpCandidates()), context,
+          null);
+    }
   }
 
   private void sendOffer(String sdp) {

@@ -59,11 +59,31 @@ public final class PeerLink {
     void onMessage(ChannelSpec channel, byte[] data);
   }
 
+  /** Until a spare link is adopted: it has no descriptions yet, so nothing it could report matters. */
+  private static final Listener UNADOPTED = new Listener() {
+    @Override
+    public void onLocalCandidate(RTCIceCandidate candidate) {}
+
+    @Override
+    public void onConnectionState(RTCPeerConnectionState state) {}
+
+    @Override
+    public void onChannelOpen(ChannelSpec channel) {}
+
+    @Override
+    public void onChannelClosed(ChannelSpec channel) {}
+
+    @Override
+    public void onMessage(ChannelSpec channel, byte[] data) {}
+  };
+
   /** Where the connection may go. */
   public record Options(List<RTCIceServer> iceServers, boolean relayOnly, boolean tcpCandidates) {}
 
   private final Context context;
-  private final Listener listener;
+  private final Options options;
+  /** Read and written on the owner's context only. */
+  private Listener listener;
   private final RTCPeerConnection connection;
   private final Map<ChannelSpec, RTCDataChannel> channels = new EnumMap<>(ChannelSpec.class);
   /**
@@ -78,7 +98,8 @@ public final class PeerLink {
 
   public PeerLink(FactoryPool.Slot slot, Options options, Context context, Listener listener) {
     this.context = context;
-    this.listener = listener;
+    this.options = options;
+    this.listener = listener == null ? UNADOPTED : listener;
     RTCConfiguration config = new RTCConfiguration();
     config.iceServers = new ArrayList<>(options.iceServers());
     config.iceTransportPolicy = options.relayOnly() ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
@@ -96,6 +117,19 @@ public final class PeerLink {
       channel.registerObserver(new ChannelObserver(spec, channel));
       channels.put(spec, channel);
     }
+  }
+
+  /**
+   * A link built ahead of need (with a {@code null} listener) starts reporting to {@code adopter}. Creating
+   * a peer connection and its channels takes ~2 ms of blocking native calls; a supervisor does it while it
+   * waits for an offer rather than after the offer arrived.
+   */
+  public void adopt(Listener adopter) {
+    this.listener = adopter;
+  }
+
+  public Options options() {
+    return options;
   }
 
   static RTCPriorityType priority(Priority priority) {

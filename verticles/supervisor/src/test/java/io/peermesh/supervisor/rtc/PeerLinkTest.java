@@ -128,4 +128,47 @@ class PeerLinkTest {
     assertEquals(RTCPeerConnectionState.CONNECTED.name(), reliability.get(5, TimeUnit.SECONDS));
     assertEquals(0, pool.active());
   }
+
+  @Test
+  void aSpareLinkBuiltWithoutAListenerReportsToWhoeverAdoptsIt() throws Exception {
+    Context context = vertx.getOrCreateContext();
+    Side a = new Side();
+    Side b = new Side();
+    FactoryPool.Slot slotA = pool.acquire();
+    FactoryPool.Slot slotB = pool.acquire();
+    PeerLink.Options options = new PeerLink.Options(List.of(), false, false);
+    Promise<Boolean> sentBeforeOpen = Promise.promise();
+    Promise<Void> negotiated = Promise.promise();
+    context.runOnContext(v -> {
+      a.link = new PeerLink(slotA, options, context, a);
+      PeerLink spare = new PeerLink(slotB, options, context, null);
+      sentBeforeOpen.complete(spare.send(ChannelSpec.CODE_SYNC, ByteBuffer.wrap(new byte[] {1})));
+      assertEquals(options, spare.options());
+      spare.adopt(b);
+      b.link = spare;
+      a.other = b.link;
+      b.other = a.link;
+      a.link.createOffer(false)
+          .compose(b.link::acceptOffer)
+          .compose(a.link::acceptAnswer)
+          .onComplete(negotiated);
+    });
+    assertEquals(false, Await.result(sentBeforeOpen.future()), "a channel is not open before its callback said so");
+    Await.result(negotiated.future());
+    a.allOpen.get(20, TimeUnit.SECONDS);
+    b.allOpen.get(20, TimeUnit.SECONDS);
+    byte[] ping = "adopted".getBytes(StandardCharsets.UTF_8);
+    context.runOnContext(v -> a.link.send(ChannelSpec.CODE_SYNC, ByteBuffer.wrap(ping)));
+    assertArrayEquals(ping, b.firstMessage.computeIfAbsent(ChannelSpec.CODE_SYNC, c -> new CompletableFuture<>())
+        .get(10, TimeUnit.SECONDS));
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      a.link.close();
+      b.link.close();
+      pool.release(slotA);
+      pool.release(slotB);
+      closed.complete(null);
+    });
+    closed.get(5, TimeUnit.SECONDS);
+  }
 }
