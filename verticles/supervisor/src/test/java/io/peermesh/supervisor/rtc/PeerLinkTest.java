@@ -2,6 +2,7 @@ package io.peermesh.supervisor.rtc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onvoid.webrtc.RTCIceCandidate;
@@ -12,6 +13,7 @@ import io.peermesh.shared.testing.NetworkNamespace;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
@@ -170,5 +172,26 @@ class PeerLinkTest {
       closed.complete(null);
     });
     closed.get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aClosedLinkLetsGoOfItsListenerThoughWebrtcJavaKeepsItsObservers() throws Exception {
+    Context context = vertx.getOrCreateContext();
+    FactoryPool.Slot slot = pool.acquire();
+    Side listener = new Side();
+    WeakReference<Side> released = new WeakReference<>(listener);
+    CompletableFuture<Void> closed = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      PeerLink link = new PeerLink(slot, new PeerLink.Options(List.of(), false, false), context, released.get());
+      link.close();
+      pool.release(slot);
+      closed.complete(null);
+    });
+    closed.get(5, TimeUnit.SECONDS);
+    listener = null;
+    for (int i = 0; i < 20 && released.get() != null; i++) {
+      System.gc();
+    }
+    assertNull(released.get(), "the closed link still holds its listener (and with it a whole supervisor)");
   }
 }
