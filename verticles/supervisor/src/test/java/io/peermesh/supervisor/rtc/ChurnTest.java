@@ -23,9 +23,15 @@ import org.junit.jupiter.api.Test;
  * 0.14.0 keeps ~68 KB per closed connection; docs/SUPERVISOR.md).
  */
 class ChurnTest {
-  /** Documented in docs/SUPERVISOR.md: resident memory a node may gain per 1,000 cycles (2,000 connections). */
-  static final long BOUND_BYTES_PER_1000_CYCLES = 160L << 20;
+  /**
+   * Documented in docs/SUPERVISOR.md: resident memory a node may gain per 1,000 cycles (2,000 connections). Bare
+   * webrtc-java alone keeps 111-130 MB per 1,000 cycles (the benchmark's baseline), and this figure also moves
+   * by tens of MB with heap pages the collector touches for the first time; the bound catches a per-connection
+   * leak of our own (a thread, a supervisor kept alive), the benchmark holds the ratio to bare.
+   */
+  static final long BOUND_BYTES_PER_1000_CYCLES = 250L << 20;
   static final int CYCLES = 1_000;
+  static final int WARM_UP = 50;
 
   @Test
   void athousandConnectCloseCyclesReturnThreadsAndStayWithinTheMemoryBound() throws Exception {
@@ -35,19 +41,19 @@ class ChurnTest {
     try {
       FactoryPool pool = new FactoryPool(new FactoryPool.Limits(1, 100, 1_000_000, 100));
       Context context = vertx.getOrCreateContext();
-      // Warm up: the first factory loads the native library and its thread pools.
-      cycle(pool, context, 20);
+      // Warm up: the first factory loads the native library and its thread pools; the heap gets touched.
+      cycle(pool, context, WARM_UP);
       System.gc();
       int threadsBefore = nativeThreads();
       long rssBefore = rss();
       long started = System.nanoTime();
-      cycle(pool, context, CYCLES - 20);
+      cycle(pool, context, CYCLES - WARM_UP);
       System.gc();
       long grown = rss() - rssBefore;
       int threadsAfter = nativeThreads();
       System.out.printf("MEASURED churn: %d cycles in %d ms; native resident memory %+d KB (%+.1f MB per 1,000); "
-              + "threads %d -> %d; factories %d%n", CYCLES - 20,
-          (System.nanoTime() - started) / 1_000_000, grown / 1024, grown / 1048576.0 * 1000 / (CYCLES - 20),
+              + "threads %d -> %d; factories %d%n", CYCLES - WARM_UP,
+          (System.nanoTime() - started) / 1_000_000, grown / 1024, grown / 1048576.0 * 1000 / (CYCLES - WARM_UP),
           threadsBefore, threadsAfter, pool.factoriesCreated());
       assertEquals(0, pool.active());
       assertEquals(2L * CYCLES, pool.served());
