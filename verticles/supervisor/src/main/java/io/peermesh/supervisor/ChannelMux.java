@@ -126,7 +126,15 @@ final class ChannelMux {
    * answer (pacing needs a fine clock), else {@code defaultMs}.
    */
   long tickDelayMs(long defaultMs) {
-    return filesPacer != null && path != null && !queues.get(ChannelSpec.FILES).isEmpty() ? 1 : defaultMs;
+    return pacing() && !queues.get(ChannelSpec.FILES).isEmpty() ? 1 : defaultMs;
+  }
+
+  /**
+   * Files are paced on a WebRTC link only: the signaling relay has its own message budget (60 a second),
+   * which probes every 5 ms would use up, and its delay is the relay's, not a queue files could drain.
+   */
+  private boolean pacing() {
+    return filesPacer != null && path != null && !path.lossy();
   }
 
   /** The files pacer's rate in bytes per second (0 with pacing off), for the status page and the bench. */
@@ -261,7 +269,7 @@ final class ChannelMux {
       return;
     }
     ArrayDeque<byte[]> queue = queues.get(channel);
-    boolean paced = channel == ChannelSpec.FILES && filesPacer != null;
+    boolean paced = channel == ChannelSpec.FILES && pacing();
     if (paced && !queue.isEmpty()) {
       probe();
     }

@@ -222,4 +222,16 @@ class ChannelMuxTest {
     assertEquals(0, wires[0].presenceSent.size());
     assertEquals(20, mux[0].tickDelayMs(20));
   }
+
+  @Test
+  void onTheSignalingRelayFileFramesAreNotPacedAndNoProbeUsesItsBudget() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(true, wires);
+    for (int i = 0; i < 3; i++) {
+      mux[0].offer(ChannelSpec.FILES, fileChunk(i));
+    }
+    assertEquals(3, delivered.size());
+    assertEquals(0, wires[0].presenceSent.size());
+    assertEquals(20, mux[0].tickDelayMs(20));
+  }
 }
