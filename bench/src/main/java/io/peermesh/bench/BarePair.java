@@ -35,6 +35,7 @@ final class BarePair implements AutoCloseable {
   private final CountDownLatch open = new CountDownLatch(10);
   /** Channel indexes (= ids) as in ChannelSpec. */
   static final int CODE_SYNC = 0;
+  static final int PRESENCE = 3;
   static final int FILES = 4;
 
   volatile Receiver onMessageAtB = (channel, m) -> { };
@@ -162,6 +163,17 @@ final class BarePair implements AutoCloseable {
 
   void send(int channel, ByteBuffer data, boolean fromA) throws Exception {
     (fromA ? channelsA : channelsB)[channel].send(new RTCDataChannelBuffer(data, true));
+  }
+
+  /** The supervisors' heartbeat, each way: kind byte 0x00 and the send time, on presence (never throws). */
+  void heartbeat() {
+    try {
+      ByteBuffer beat = ByteBuffer.allocate(9).put((byte) 0).putLong(System.currentTimeMillis()).flip();
+      send(PRESENCE, beat, true);
+      send(PRESENCE, beat.rewind(), false);
+    } catch (Exception | Error e) {
+      // a pair that cannot send is measured as it is
+    }
   }
 
   long buffered(int channel, boolean atA) {

@@ -52,9 +52,9 @@ public final class BenchMain {
     rows.addAll(section(smoke, "density: supervised connections one node holds (5 channels, live heartbeat)",
         "≥ 4,000", () -> new DensityBench(smoke
             ? new DensityBench.Sizes(new int[] {4, 8}, 2, 50, 2, 2, 200, new JsonObject().put("factories", 1)
-                .put("maxConnectionsPerFactory", 8).put("reservedDescriptors", 100))
+                .put("maxConnectionsPerFactory", 8).put("reservedDescriptors", 100), 500)
             : new DensityBench.Sizes(new int[] {1_000, 2_000, 3_000, 4_000}, 100, 1_000, 100, 50, 5_000,
-                productionPool()))
+                productionPool(), 30_000))
             .run()));
     return rows;
   }
