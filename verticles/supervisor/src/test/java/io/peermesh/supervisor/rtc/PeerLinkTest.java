@@ -11,6 +11,7 @@ import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.testing.Await;
 import io.peermesh.shared.testing.NetworkNamespace;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.lang.ref.WeakReference;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class PeerLinkTest {
   private static Vertx vertx;
   private static FactoryPool pool;
+  /** No ICE servers (host candidates in the namespace), not relay-only, no TCP candidates. */
+  private static final PeerLink.Options OPTIONS = new PeerLink.Options(List.of(), false, false);
 
   @BeforeAll
   static void start() {
@@ -81,6 +84,13 @@ class PeerLinkTest {
     }
   }
 
+  /** Offer, answer and candidates exchanged in memory between two built links (on their context). */
+  private static Future<Void> negotiate(Side a, Side b) {
+    a.other = b.link;
+    b.other = a.link;
+    return a.link.createOffer(false).compose(b.link::acceptOffer).compose(a.link::acceptAnswer);
+  }
+
   @Test
   void twoLinksOpenAllFiveChannelsWithTheirReliabilityAndPassMessagesBothWays() throws Exception {
     Context context = vertx.getOrCreateContext();
@@ -88,17 +98,11 @@ class PeerLinkTest {
     Side b = new Side();
     FactoryPool.Slot slotA = pool.acquire();
     FactoryPool.Slot slotB = pool.acquire();
-    PeerLink.Options options = new PeerLink.Options(List.of(), false, false);
     Promise<Void> negotiated = Promise.promise();
     context.runOnContext(v -> {
-      a.link = new PeerLink(slotA, options, context, a);
-      b.link = new PeerLink(slotB, options, context, b);
-      a.other = b.link;
-      b.other = a.link;
-      a.link.createOffer(false)
-          .compose(b.link::acceptOffer)
-          .compose(a.link::acceptAnswer)
-          .onComplete(negotiated);
+      a.link = new PeerLink(slotA, OPTIONS, context, a);
+      b.link = new PeerLink(slotB, OPTIONS, context, b);
+      negotiate(a, b).onComplete(negotiated);
     });
     Await.result(negotiated.future());
     a.allOpen.get(20, TimeUnit.SECONDS);
@@ -138,22 +142,16 @@ class PeerLinkTest {
     Side b = new Side();
     FactoryPool.Slot slotA = pool.acquire();
     FactoryPool.Slot slotB = pool.acquire();
-    PeerLink.Options options = new PeerLink.Options(List.of(), false, false);
     Promise<Boolean> sentBeforeOpen = Promise.promise();
     Promise<Void> negotiated = Promise.promise();
     context.runOnContext(v -> {
-      a.link = new PeerLink(slotA, options, context, a);
-      PeerLink spare = new PeerLink(slotB, options, context, null);
+      a.link = new PeerLink(slotA, OPTIONS, context, a);
+      PeerLink spare = new PeerLink(slotB, OPTIONS, context, null);
       sentBeforeOpen.complete(spare.send(ChannelSpec.CODE_SYNC, ByteBuffer.wrap(new byte[] {1})));
-      assertEquals(options, spare.options());
+      assertEquals(OPTIONS, spare.options());
       spare.adopt(b);
       b.link = spare;
-      a.other = b.link;
-      b.other = a.link;
-      a.link.createOffer(false)
-          .compose(b.link::acceptOffer)
-          .compose(a.link::acceptAnswer)
-          .onComplete(negotiated);
+      negotiate(a, b).onComplete(negotiated);
     });
     assertEquals(false, Await.result(sentBeforeOpen.future()), "a channel is not open before its callback said so");
     Await.result(negotiated.future());
@@ -182,7 +180,7 @@ class PeerLinkTest {
     WeakReference<Side> released = new WeakReference<>(listener);
     CompletableFuture<Void> closed = new CompletableFuture<>();
     context.runOnContext(v -> {
-      PeerLink link = new PeerLink(slot, new PeerLink.Options(List.of(), false, false), context, released.get());
+      PeerLink link = new PeerLink(slot, OPTIONS, context, released.get());
       link.close();
       pool.release(slot);
       closed.complete(null);
