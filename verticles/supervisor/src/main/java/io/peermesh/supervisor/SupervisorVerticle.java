@@ -131,15 +131,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     signaling = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(), request.signalingPort(),
         join, this::onSignal);
     return Future.all(sends.completion(), close.completion(), files.register())
-        .compose(v -> {
-          Future<JsonObject> joining = signaling.open();
-          // ~2 ms of blocking native calls, done while the join travels; its ICE servers come in `joined`.
-          prepareSpare();
-          return joining;
-        })
+        .compose(v -> signaling.open())
         .onSuccess(joined -> {
           iceServers = iceServers(joined.getJsonArray("iceServers", new JsonArray()));
-          giveSpareIceServers();
           Map<String, Object> reconnect = new HashMap<>(ReconnectConfig.defaults().toMap());
           reconnect.putAll(reconnectDefaults);
           // Relay-only attempts make sense only when signaling handed out TURN credentials.
@@ -328,24 +322,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     spare = null;
   }
 
-  /** A spare built during the join learns the ICE servers from `joined`; one that cannot is dropped. */
-  private void giveSpareIceServers() {
-    if (spare == null || iceServers.isEmpty()) {
-      return;
-    }
-    try {
-      spare.useIceServers(iceServers);
-    } catch (Throwable e) {
-      LOG.log(Level.FINE, connectionId + ": a spare peer connection refused its ICE servers", e);
-      spare.close();
-      spare = null;
-    }
-  }
-
   /**
-   * Builds the first peer connection while the supervisor waits: for `joined` (the ICE servers follow in it),
-   * then, if it was used meanwhile, for the remote's offer. Creating one is ~2 ms of blocking native calls
-   * that are then off the set-up's critical path.
+   * Builds the first peer connection while the supervisor waits for the remote (the polite side for its
+   * offer, the impolite side for the remote to join), so that creating it is off the set-up's critical path.
    */
   private void prepareSpare() {
     if (spare == null && link == null && !ending && !released) {

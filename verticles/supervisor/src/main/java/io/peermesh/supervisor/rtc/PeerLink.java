@@ -86,7 +86,7 @@ public final class PeerLink {
    * connection kept its whole supervisor, ~8 KB of heap).
    */
   private volatile Context context;
-  private Options options;
+  private final Options options;
   /** Read and written on the owner's context only. */
   private Listener listener;
   private final RTCPeerConnection connection;
@@ -105,7 +105,12 @@ public final class PeerLink {
     this.context = context;
     this.options = options;
     this.listener = listener == null ? UNADOPTED : listener;
-    this.connection = slot.factory().createPeerConnection(configuration(options), new Observer());
+    RTCConfiguration config = new RTCConfiguration();
+    config.iceServers = new ArrayList<>(options.iceServers());
+    config.iceTransportPolicy = options.relayOnly() ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
+    // TCP candidates with a shared factory re-gather without end (27-100+ fds each); off unless wanted.
+    config.portAllocatorConfig = new PortAllocatorConfig().setDisableTcp(!options.tcpCandidates());
+    this.connection = slot.factory().createPeerConnection(config, new Observer());
     for (ChannelSpec spec : ChannelSpec.values()) {
       RTCDataChannelInit init = new RTCDataChannelInit();
       init.negotiated = true;
@@ -130,25 +135,6 @@ public final class PeerLink {
 
   public Options options() {
     return options;
-  }
-
-  /**
-   * Hands a link built before the ICE servers were known its servers; they apply to the gathering that its
-   * first local description starts. Only the servers change (libwebrtc refuses other changes).
-   */
-  public void useIceServers(List<RTCIceServer> iceServers) {
-    Options next = new Options(iceServers, options.relayOnly(), options.tcpCandidates());
-    connection.setConfiguration(configuration(next));
-    options = next;
-  }
-
-  private static RTCConfiguration configuration(Options options) {
-    RTCConfiguration config = new RTCConfiguration();
-    config.iceServers = new ArrayList<>(options.iceServers());
-    config.iceTransportPolicy = options.relayOnly() ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
-    // TCP candidates with a shared factory re-gather without end (27-100+ fds each); off unless wanted.
-    config.portAllocatorConfig = new PortAllocatorConfig().setDisableTcp(!options.tcpCandidates());
-    return config;
   }
 
   static RTCPriorityType priority(Priority priority) {

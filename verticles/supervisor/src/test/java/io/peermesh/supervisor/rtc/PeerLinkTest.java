@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onvoid.webrtc.RTCIceCandidate;
-import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.testing.Await;
-import io.peermesh.shared.testing.Coturn;
 import io.peermesh.shared.testing.NetworkNamespace;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -19,15 +17,12 @@ import io.vertx.core.Vertx;
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +50,7 @@ class PeerLinkTest {
   }
 
   /** Records what one side saw. */
-  static class Side implements PeerLink.Listener {
+  static final class Side implements PeerLink.Listener {
     final Set<ChannelSpec> open = ConcurrentHashMap.newKeySet();
     final CompletableFuture<Void> allOpen = new CompletableFuture<>();
     final ConcurrentHashMap<ChannelSpec, CompletableFuture<byte[]>> firstMessage = new ConcurrentHashMap<>();
@@ -196,43 +191,5 @@ class PeerLinkTest {
       System.gc();
     }
     assertNull(released.get(), "the closed link still holds its listener (and with it a whole supervisor)");
-  }
-
-  @Test
-  void aLinkBuiltBeforeItsIceServersWereKnownGathersRelayCandidatesThroughThemLater() throws Exception {
-    String secret = "spare-link-secret";
-    try (Coturn turn = new Coturn(secret)) {
-      RTCIceServer server = new RTCIceServer();
-      server.urls = List.of("turn:127.0.0.1:" + Coturn.PORT + "?transport=udp");
-      server.username = (System.currentTimeMillis() / 1000 + 600) + ":spare";
-      Mac mac = Mac.getInstance("HmacSHA1");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
-      server.password = Base64.getEncoder().encodeToString(mac.doFinal(server.username.getBytes(StandardCharsets.UTF_8)));
-      CompletableFuture<String> relayed = new CompletableFuture<>();
-      Side gatherer = new Side() {
-        @Override
-        public void onLocalCandidate(RTCIceCandidate candidate) {
-          if (candidate != null && candidate.sdp.contains(" typ relay ")) {
-            relayed.complete(candidate.sdp);
-          }
-        }
-      };
-      Context context = vertx.getOrCreateContext();
-      FactoryPool.Slot slot = pool.acquire();
-      context.runOnContext(v -> {
-        gatherer.link = new PeerLink(slot, OPTIONS, context, gatherer);
-        gatherer.link.useIceServers(List.of(server));
-        assertEquals(List.of(server), gatherer.link.options().iceServers());
-        gatherer.link.createOffer(false).onFailure(relayed::completeExceptionally);
-      });
-      assertTrue(relayed.get(20, TimeUnit.SECONDS).contains("typ relay"));
-      CompletableFuture<Void> closed = new CompletableFuture<>();
-      context.runOnContext(v -> {
-        gatherer.link.close();
-        pool.release(slot);
-        closed.complete(null);
-      });
-      closed.get(5, TimeUnit.SECONDS);
-    }
   }
 }
