@@ -137,11 +137,6 @@ final class ChannelMux {
     return filesPacer != null && path != null && !path.lossy();
   }
 
-  /** The files pacer's rate in bytes per second (0 with pacing off), for the status page and the bench. */
-  double filesRate() {
-    return filesPacer == null ? 0 : filesPacer.rateBytesPerSecond();
-  }
-
   /**
    * True while the short timer has work: acknowledgements owed, messages waiting for the path (its buffer
    * may have drained; bufferedAmount is polled), or frames outstanding on a lossy path. An idle connection
