@@ -17,6 +17,7 @@ import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import io.peermesh.shared.channel.ChannelSpec;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,10 +34,10 @@ final class BarePair implements AutoCloseable {
   final RTCDataChannel[] channelsA = new RTCDataChannel[5];
   final RTCDataChannel[] channelsB = new RTCDataChannel[5];
   private final CountDownLatch open = new CountDownLatch(10);
-  /** Channel indexes (= ids) as in ChannelSpec. */
-  static final int CODE_SYNC = 0;
-  static final int PRESENCE = 3;
-  static final int FILES = 4;
+  /** Channel indexes: the channels' negotiated ids. */
+  static final int CODE_SYNC = ChannelSpec.CODE_SYNC.id();
+  static final int PRESENCE = ChannelSpec.PRESENCE.id();
+  static final int FILES = ChannelSpec.FILES.id();
 
   volatile Receiver onMessageAtB = (channel, m) -> { };
   volatile Receiver onMessageAtA = (channel, m) -> { };
