@@ -30,8 +30,8 @@ public final class BenchMain {
   }
 
   static List<Row> run(boolean smoke) throws Exception {
-    WebRtcBench.Sizes sizes = smoke ? new WebRtcBench.Sizes(2, 3, 2_000, 500, 1, 60)
-        : new WebRtcBench.Sizes(15, 200, 30_000, 6_000, 3, 2_000);
+    WebRtcBench.Sizes sizes = smoke ? new WebRtcBench.Sizes(2, 2, 3, 2_000, 500, 1, 60)
+        : new WebRtcBench.Sizes(300, 15, 200, 30_000, 6_000, 3, 2_000);
     List<Row> rows = new ArrayList<>();
     WebRtcBench webrtc = new WebRtcBench(sizes);
     try (Mesh mesh = new Mesh()) {
