@@ -10,6 +10,13 @@ import java.util.Arrays;
  * measure the round trip; its growth over the least round trip seen is the queue we cause, and the rate moves to
  * keep that queue near a target.
  *
+ * <p>LEDBAT cannot tell delay it causes from delay it finds: when the machine itself slows down (measured here:
+ * a minute in which idle round trips tripled), every sample reads as a queue and the rate falls to its floor.
+ * So, much as BBR's ProbeRTT does, a pacer held below half its initial rate stops every {@code drainEveryNanos},
+ * lets its queue drain for twice the current round trip (2-50 ms), and takes the least of two probes sent then
+ * as the least round trip from now on. Only a starved pacer drains: measured, draining at full rate too let the
+ * base creep up by what was still in flight and the round trip under load grew from ~2.5× to ~3.5× idle.
+ *
  * <p>Pure: the caller passes the time (nanos) in every call and sends the probes itself. Until the first probe
  * is answered nothing may be sent, so the least round trip is measured on an empty queue.
  */
@@ -17,10 +24,10 @@ public final class DelayPacer {
 
   /** Tuning, with the defaults documented in conf/README.md. */
   public record Settings(long targetDelayNanos, long probeEveryNanos, long probeTimeoutNanos,
-      long minRateBytesPerSecond, long initialRateBytesPerSecond, long baseWindowNanos) {
+      long minRateBytesPerSecond, long initialRateBytesPerSecond, long baseWindowNanos, long drainEveryNanos) {
 
     public static Settings defaults() {
-      return new Settings(250_000, 5_000_000, 1_000_000_000, 128 << 10, 4 << 20, 30_000_000_000L);
+      return new Settings(250_000, 5_000_000, 1_000_000_000, 128 << 10, 4 << 20, 30_000_000_000L, 1_000_000_000);
     }
   }
 
@@ -39,6 +46,12 @@ public final class DelayPacer {
    * scheduler hiccup comes and goes, a queue stays.
    */
   private static final int RECENT_SAMPLES = 8;
+  /** Probes answered during a drain; the least is kept, so one late answer (a GC) does not set the base. */
+  private static final int DRAIN_PROBES = 2;
+  private static final long MIN_DRAIN_NANOS = 2_000_000;
+  /** Far above any data channel here (~40 MB/s); a path that never pushes back must not grow it without end. */
+  static final double MAX_RATE = 1 << 30;
+  private static final long MAX_DRAIN_NANOS = 50_000_000;
 
   private final Settings settings;
   private final long[] baseBuckets = new long[BASE_BUCKETS];
@@ -54,6 +67,14 @@ public final class DelayPacer {
   private long lastProbeNanos;
   /** Sending stopped for lack of tokens since the last sample: only then is more rate worth having. */
   private boolean rateLimited;
+  private long lastDrainNanos;
+  /** When the current drain began, or -1 when not draining. */
+  private long drainStartNanos;
+  private long drainPauseNanos;
+  /** Stamp of the outstanding probe when it was sent on a drained queue, else -1. */
+  private long drainProbeStamp;
+  private int drainAnswers;
+  private long drainLeast;
 
   public DelayPacer(Settings settings, long nowNanos) {
     this.settings = settings;
@@ -72,6 +93,9 @@ public final class DelayPacer {
     calibrated = false;
     probeSentNanos = -1;
     rateLimited = false;
+    lastDrainNanos = nowNanos;
+    drainStartNanos = -1;
+    drainProbeStamp = -1;
   }
 
   /** True when a probe should go out now (the caller then calls {@link #probeSent}). */
@@ -82,7 +106,11 @@ public final class DelayPacer {
       }
       // Unanswered for long: a queue far over any target (or a probe lost on a lossy path).
       probeSentNanos = -1;
+      drainProbeStamp = -1;
       rate = Math.max(settings.minRateBytesPerSecond(), rate * TIMEOUT_DECREASE);
+    }
+    if (drainStartNanos >= 0) {
+      return drained(nowNanos);
     }
     return !calibrated || nowNanos - lastProbeNanos >= settings.probeEveryNanos();
   }
@@ -91,11 +119,57 @@ public final class DelayPacer {
   public void probeSent(long nowNanos) {
     probeSentNanos = nowNanos;
     lastProbeNanos = nowNanos;
+    drainProbeStamp = drainStartNanos >= 0 && drained(nowNanos) ? nowNanos : -1;
   }
 
   /** The path refused the probe recorded by {@link #probeSent}: none is outstanding, and none is due yet. */
   public void probeNotSent() {
     probeSentNanos = -1;
+    drainProbeStamp = -1;
+  }
+
+  /** True while sending is paused so that a probe can measure the round trip without our queue. */
+  public boolean draining() {
+    return drainStartNanos >= 0;
+  }
+
+  private boolean drained(long nowNanos) {
+    return nowNanos - drainStartNanos >= drainPauseNanos;
+  }
+
+  private void startDrain(long nowNanos) {
+    drainStartNanos = nowNanos;
+    drainAnswers = 0;
+    drainLeast = Long.MAX_VALUE;
+    // The queue ahead of a probe takes about the current round trip to leave; twice that empties it.
+    drainPauseNanos = Math.max(MIN_DRAIN_NANOS, Math.min(MAX_DRAIN_NANOS, 2 * currentNanos()));
+  }
+
+  /** A probe sent on a drained queue came back: after enough of them, their least is the new base. */
+  private void drainAnswered(long rtt, long nowNanos) {
+    drainLeast = Math.min(drainLeast, rtt);
+    if (++drainAnswers < DRAIN_PROBES) {
+      return;
+    }
+    Arrays.fill(baseBuckets, Long.MAX_VALUE);
+    bucket = 0;
+    bucketStartNanos = nowNanos;
+    baseBuckets[0] = drainLeast;
+    // Samples taken before measure against the old base.
+    recentCount = 0;
+    drainStartNanos = -1;
+    lastDrainNanos = nowNanos;
+    tokens = 0;
+    tokensAtNanos = nowNanos;
+  }
+
+  /** The least of the recent samples (the current delay), or the base before any. */
+  private long currentNanos() {
+    long current = Long.MAX_VALUE;
+    for (int i = 0; i < Math.min(recentCount, RECENT_SAMPLES); i++) {
+      current = Math.min(current, recent[i]);
+    }
+    return current == Long.MAX_VALUE ? baseNanos() : current;
   }
 
   /** A probe came back; {@code stampNanos} is what {@link #probeSent} was given. Stale replies are ignored. */
@@ -105,18 +179,21 @@ public final class DelayPacer {
     }
     probeSentNanos = -1;
     long rtt = nowNanos - stampNanos;
+    if (stampNanos == drainProbeStamp) {
+      drainProbeStamp = -1;
+      drainAnswered(rtt, nowNanos);
+      return;
+    }
     recordBase(rtt, nowNanos);
     recent[recentCount++ % RECENT_SAMPLES] = rtt;
-    long current = Long.MAX_VALUE;
-    for (int i = 0; i < Math.min(recentCount, RECENT_SAMPLES); i++) {
-      current = Math.min(current, recent[i]);
-    }
     if (!calibrated) {
+      // Nothing was sent yet: this sample is a drained one.
       calibrated = true;
+      lastDrainNanos = nowNanos;
       tokensAtNanos = nowNanos;
       return;
     }
-    adjust(current - baseNanos());
+    adjust(currentNanos() - baseNanos());
   }
 
   private void adjust(long queueNanos) {
@@ -127,13 +204,24 @@ public final class DelayPacer {
       return;
     }
     double factor = Math.max(MAX_DECREASE, Math.min(1 + GAIN, 1 + GAIN * offTarget));
-    rate = Math.max(settings.minRateBytesPerSecond(), rate * factor);
+    rate = Math.min(MAX_RATE, Math.max(settings.minRateBytesPerSecond(), rate * factor));
     rateLimited = false;
   }
 
-  /** True when the next frame may be sent now; the caller then calls {@link #sent}. */
+  /**
+   * True when the next frame may be sent now; the caller then calls {@link #sent}. False while a drain is due
+   * or under way (the caller keeps probing; see {@link #probeDue}): when the rate is below half the initial
+   * one and the last drain (or calibration) is {@code drainEveryNanos} old.
+   */
   public boolean maySend(long nowNanos) {
     if (!calibrated) {
+      return false;
+    }
+    if (drainStartNanos < 0 && nowNanos - lastDrainNanos >= settings.drainEveryNanos()
+        && rate < settings.initialRateBytesPerSecond() / 2.0) {
+      startDrain(nowNanos);
+    }
+    if (drainStartNanos >= 0) {
       return false;
     }
     refill(nowNanos);
@@ -150,9 +238,12 @@ public final class DelayPacer {
     tokens -= bytes;
   }
 
-  /** Nanos until {@link #maySend} can be true again (0: now; a probe's answer is awaited when uncalibrated). */
+  /**
+   * Nanos until {@link #maySend} can be true again (0: now); while uncalibrated or draining, a probe's answer
+   * is awaited: the probe interval.
+   */
   public long waitNanos(long nowNanos) {
-    if (!calibrated) {
+    if (!calibrated || drainStartNanos >= 0) {
       return settings.probeEveryNanos();
     }
     refill(nowNanos);

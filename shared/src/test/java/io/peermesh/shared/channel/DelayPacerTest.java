@@ -28,7 +28,8 @@ class DelayPacerTest {
 
   /** Uses up the allowance, so the pacer knows the sender wanted more. */
   private void sendUntilHeldBack() {
-    while (pacer.maySend(now)) {
+    for (int i = 0; pacer.maySend(now); i++) {
+      assertTrue(i < 100_000, "the allowance never ran out");
       pacer.sent(16 * 1024, now);
     }
   }
@@ -36,6 +37,17 @@ class DelayPacerTest {
   private void calibrate() {
     sample(BASE);
     now += SETTINGS.probeEveryNanos();
+  }
+
+  /** Round trips of a queue far over target. */
+  private static final long STARVED = BASE + 5 * MS;
+
+  /** A queue far over target takes the rate to its floor (a quarter off per sample). */
+  private void starve() {
+    while (pacer.rateBytesPerSecond() > SETTINGS.minRateBytesPerSecond()) {
+      sample(STARVED);
+      now += SETTINGS.probeEveryNanos();
+    }
   }
 
   @Test
@@ -144,8 +156,8 @@ class DelayPacerTest {
     assertEquals(64 * 1024 / rate * 1e9, wait, 1_000 / rate * 1e9);
     assertFalse(pacer.maySend(now + wait - 1_000));
     assertTrue(pacer.maySend(now + wait + 1));
-    // A long idle stretch leaves no more than the burst allowance behind.
-    now += 5_000 * MS;
+    // A long idle stretch (short of the next drain) leaves no more than the burst allowance behind.
+    now += 500 * MS;
     int sent = 0;
     while (pacer.maySend(now)) {
       pacer.sent(1_000, now);
@@ -181,11 +193,112 @@ class DelayPacerTest {
   }
 
   @Test
+  void aStarvedPacerPausesEverySecondUntilTwoProbesOnTheDrainedQueueSetTheBase() {
+    calibrate();
+    starve();
+    now += SETTINGS.drainEveryNanos();
+    assertFalse(pacer.maySend(now), "the drain begins");
+    assertTrue(pacer.draining());
+    assertEquals(SETTINGS.probeEveryNanos(), pacer.waitNanos(now));
+    // Twice the current round trip (between 2 and 50 ms).
+    assertFalse(pacer.probeDue(now + 2 * STARVED - 1), "the queue is still draining");
+    now += 2 * STARVED;
+    sample(3 * BASE);
+    assertTrue(pacer.draining(), "one answer is not enough");
+    assertFalse(pacer.maySend(now));
+    sample(2 * BASE);
+    assertFalse(pacer.draining());
+    assertEquals(2 * BASE, pacer.baseNanos(), "the least of the two drained probes is the base now");
+    assertTrue(pacer.maySend(now));
+    assertFalse(pacer.probeDue(now + 1), "the next regular probe waits its interval");
+  }
+
+  @Test
+  void aPacerAtHalfItsInitialRateOrMoreDoesNotDrain() {
+    calibrate();
+    now += 10 * SETTINGS.drainEveryNanos();
+    assertTrue(pacer.maySend(now));
+    assertFalse(pacer.draining());
+  }
+
+  @Test
+  void whenTheMachineItselfSlowsDownTheDrainsFindTheNewFloorAndTheRateRecovers() {
+    calibrate();
+    double initial = pacer.rateBytesPerSecond();
+    // From now on every round trip takes 1 ms more, whatever we send: delay we find, not delay we cause.
+    long slow = BASE + 4 * SETTINGS.targetDelayNanos();
+    double lowestBeforeDrain = initial;
+    long end = now + 3 * SETTINGS.drainEveryNanos();
+    while (now < end) {
+      sendUntilHeldBack();
+      if (pacer.probeDue(now)) {
+        sample(slow);
+      } else {
+        now += MS;
+      }
+      if (pacer.baseNanos() == BASE) {
+        lowestBeforeDrain = Math.min(lowestBeforeDrain, pacer.rateBytesPerSecond());
+      }
+    }
+    assertEquals(SETTINGS.minRateBytesPerSecond(), lowestBeforeDrain, 1, "alone, the delay read as our queue");
+    assertEquals(slow, pacer.baseNanos());
+    assertTrue(pacer.rateBytesPerSecond() > initial, "recovered: " + pacer.rateBytesPerSecond());
+  }
+
+  @Test
+  void aPathThatNeverPushesBackDoesNotGrowTheRateWithoutEnd() {
+    calibrate();
+    for (int i = 0; i < 2_000; i++) {
+      sendUntilHeldBack();
+      now += SETTINGS.probeEveryNanos();
+      sample(BASE);
+    }
+    assertEquals(DelayPacer.MAX_RATE, pacer.rateBytesPerSecond());
+  }
+
+  @Test
+  void aDrainProbeLeftUnansweredIsSentAgain() {
+    calibrate();
+    starve();
+    now += SETTINGS.drainEveryNanos();
+    assertFalse(pacer.maySend(now));
+    now += 2 * STARVED;
+    assertTrue(pacer.probeDue(now));
+    pacer.probeSent(now);
+    now += SETTINGS.probeTimeoutNanos();
+    assertTrue(pacer.probeDue(now), "a new drain probe goes out");
+    assertTrue(pacer.draining());
+    sample(BASE);
+    sample(BASE);
+    assertFalse(pacer.draining());
+  }
+
+  @Test
+  void aDrainProbeThePathRefusedIsNoDrainProbe() {
+    calibrate();
+    starve();
+    now += SETTINGS.drainEveryNanos();
+    assertFalse(pacer.maySend(now));
+    now += 2 * STARVED;
+    pacer.probeSent(now);
+    pacer.probeNotSent();
+    sample(BASE);
+    sample(BASE);
+    assertFalse(pacer.draining());
+  }
+
+  @Test
   void resetCalibratesAgainAtTheInitialRate() {
     calibrate();
     sendUntilHeldBack();
     sample(BASE);
+    now += SETTINGS.probeEveryNanos();
+    starve();
+    now += SETTINGS.drainEveryNanos();
+    assertFalse(pacer.maySend(now));
+    assertTrue(pacer.draining());
     pacer.reset(now);
+    assertFalse(pacer.draining(), "a new path calibrates instead");
     assertFalse(pacer.calibrated());
     assertFalse(pacer.maySend(now));
     assertEquals(SETTINGS.initialRateBytesPerSecond(), pacer.rateBytesPerSecond());

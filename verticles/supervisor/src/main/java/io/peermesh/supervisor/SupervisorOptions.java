@@ -53,7 +53,7 @@ public record SupervisorOptions(long heartbeatMs, long deadAfterMs, int resendMa
   public DelayPacer.Settings pacerSettings() {
     DelayPacer.Settings d = DelayPacer.Settings.defaults();
     return new DelayPacer.Settings(filesDelayTargetMicros * 1_000, d.probeEveryNanos(), d.probeTimeoutNanos(),
-        d.minRateBytesPerSecond(), d.initialRateBytesPerSecond(), d.baseWindowNanos());
+        d.minRateBytesPerSecond(), d.initialRateBytesPerSecond(), d.baseWindowNanos(), d.drainEveryNanos());
   }
 
   public JsonObject toJson() {
