@@ -78,8 +78,17 @@ public final class SupervisorManagerVerticle extends VerticleBase {
       msg.fail(BAD_REQUEST, "room, peer and remote must be valid and peer != remote");
       return;
     }
-    // Creating a factory is a native call of tens of milliseconds: keep it off the event loop.
-    vertx.executeBlocking(pool::acquire, false).onComplete(acquired -> {
+    FactoryPool.Slot ready;
+    try {
+      ready = pool.acquireWithoutBlocking();
+    } catch (CapacityException e) {
+      msg.fail(AT_CAPACITY, e.getMessage());
+      return;
+    }
+    // Creating a factory (a native call of tens of milliseconds) or counting descriptors: off the event loop.
+    Future<FactoryPool.Slot> slot = ready != null ? Future.succeededFuture(ready)
+        : vertx.executeBlocking(pool::acquire, false);
+    slot.onComplete(acquired -> {
       if (acquired.failed()) {
         Throwable cause = acquired.cause();
         msg.fail(cause instanceof CapacityException ? AT_CAPACITY : 500, cause.getMessage());
