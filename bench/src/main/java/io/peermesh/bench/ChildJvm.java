@@ -51,6 +51,11 @@ final class ChildJvm implements AutoCloseable {
 
   /** The words after {@code word} of the next line starting with it; other lines are skipped. */
   String[] expect(String word, int seconds) throws InterruptedException {
+    return expectLine(word, seconds).split(" ");
+  }
+
+  /** What follows {@code word} on the next line starting with it, whole; other lines are skipped. */
+  String expectLine(String word, int seconds) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (true) {
       String line = lines.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -59,7 +64,7 @@ final class ChildJvm implements AutoCloseable {
             + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")"));
       }
       if (line.startsWith(word + " ")) {
-        return line.substring(word.length() + 1).split(" ");
+        return line.substring(word.length() + 1);
       }
     }
   }

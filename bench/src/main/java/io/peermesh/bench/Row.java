@@ -18,6 +18,17 @@ record Row(String figure, String unit, double ours, double baseline, String base
     return new Row(figure, "", Double.NaN, Double.NaN, "", target, null, why);
   }
 
+  /** The inverse of {@link #toJson} (figures that were not finite come back as NaN). */
+  static Row fromJson(JsonObject json) {
+    return new Row(json.getString("figure"), json.getString("unit"), number(json.getDouble("ours")),
+        number(json.getDouble("baseline")), json.getString("baselineName"), json.getString("target"),
+        json.getBoolean("met"), json.getString("note"));
+  }
+
+  private static double number(Double value) {
+    return value == null ? Double.NaN : value;
+  }
+
   JsonObject toJson() {
     return new JsonObject().put("figure", figure).put("unit", unit).put("ours", finite(ours))
         .put("baseline", finite(baseline)).put("baselineName", baselineName).put("ratio", finite(ratio()))
