@@ -49,9 +49,9 @@ public final class DelayPacer {
   /** Probes answered during a drain; the least is kept, so one late answer (a GC) does not set the base. */
   private static final int DRAIN_PROBES = 2;
   private static final long MIN_DRAIN_NANOS = 2_000_000;
+  private static final long MAX_DRAIN_NANOS = 50_000_000;
   /** Far above any data channel here (~40 MB/s); a path that never pushes back must not grow it without end. */
   static final double MAX_RATE = 1 << 30;
-  private static final long MAX_DRAIN_NANOS = 50_000_000;
 
   private final Settings settings;
   private final long[] baseBuckets = new long[BASE_BUCKETS];
