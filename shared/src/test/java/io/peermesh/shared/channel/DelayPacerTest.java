@@ -39,6 +39,15 @@ class DelayPacerTest {
     now += SETTINGS.probeEveryNanos();
   }
 
+  /** Starves the pacer and lets a drain begin and its pause pass: the next probe is a drain probe. */
+  private void drainedAndDue() {
+    calibrate();
+    starve();
+    now += SETTINGS.drainEveryNanos();
+    assertFalse(pacer.maySend(now));
+    now += 2 * STARVED;
+  }
+
   /** Round trips of a queue far over target. */
   private static final long STARVED = BASE + 5 * MS;
 
@@ -258,11 +267,7 @@ class DelayPacerTest {
 
   @Test
   void aDrainProbeLeftUnansweredIsSentAgain() {
-    calibrate();
-    starve();
-    now += SETTINGS.drainEveryNanos();
-    assertFalse(pacer.maySend(now));
-    now += 2 * STARVED;
+    drainedAndDue();
     assertTrue(pacer.probeDue(now));
     pacer.probeSent(now);
     now += SETTINGS.probeTimeoutNanos();
@@ -275,11 +280,7 @@ class DelayPacerTest {
 
   @Test
   void aDrainProbeThePathRefusedIsNoDrainProbe() {
-    calibrate();
-    starve();
-    now += SETTINGS.drainEveryNanos();
-    assertFalse(pacer.maySend(now));
-    now += 2 * STARVED;
+    drainedAndDue();
     pacer.probeSent(now);
     pacer.probeNotSent();
     sample(BASE);

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -174,36 +175,25 @@ public final class FactoryPool {
 
   /** Gives a place back after the connection is closed. */
   public void release(Slot slot) {
-    lock.lock();
-    try {
-      slot.active--;
-    } finally {
-      lock.unlock();
-    }
+    locked(() -> slot.active--);
   }
 
   public int active() {
-    lock.lock();
-    try {
-      return slots.stream().mapToInt(s -> s.active).sum();
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> slots.stream().mapToInt(s -> s.active).sum());
   }
 
   public int factoriesCreated() {
-    lock.lock();
-    try {
-      return created;
-    } finally {
-      lock.unlock();
-    }
+    return locked(() -> created);
   }
 
   public long served() {
+    return locked(() -> served);
+  }
+
+  private <T> T locked(Supplier<T> read) {
     lock.lock();
     try {
-      return served;
+      return read.get();
     } finally {
       lock.unlock();
     }
