@@ -3,6 +3,7 @@
  * ReliableSender,ReliableReceiver}.java. Big-endian:
  * <pre>
  *   sequenced  DATA: 0x01, seq (8 bytes, from 1), payload      ACK: 0x02, upTo (8 bytes)
+ *              BATCH: 0x03, seq of the first (8 bytes), then per message: length (4 bytes), payload
  *   presence   0x00, send time in ms (8 bytes) = heartbeat     0x01, payload = application data
  *              0x02, 8 opaque bytes = pacing probe             0x03, the probe's 8 bytes = its answer
  * </pre>
@@ -11,6 +12,8 @@
 
 export const DATA = 0x01;
 export const ACK = 0x02;
+export const BATCH = 0x03;
+export const BATCH_ENTRY_BYTES = 4;
 export const HEADER_BYTES = 9;
 export const PRESENCE_HEARTBEAT = 0x00;
 export const PRESENCE_DATA = 0x01;
@@ -66,7 +69,8 @@ export function encodeAck(upTo) {
 /**
  * Parses one sequenced frame, exactly as strict as Frames.parse.
  * @param {Uint8Array} bytes
- * @returns {{kind:'data', seq:number, payload:Uint8Array}|{kind:'ack', upTo:number}}
+ * @returns {{kind:'data', seq:number, payload:Uint8Array}|{kind:'ack', upTo:number}
+ *   |{kind:'batch', firstSeq:number, payloads:Uint8Array[]}}
  * @throws {FrameError}
  */
 export function parseFrame(bytes) {
@@ -88,7 +92,39 @@ export function parseFrame(bytes) {
     }
     return { kind: 'ack', upTo: seq };
   }
+  if (kind === BATCH) {
+    return parseBatch(bytes, view, seq);
+  }
   throw new FrameError(`unknown frame kind ${kind}`);
+}
+
+/** Consecutive messages the server sent together (Frames.java BATCH); payloads are views into `bytes`. */
+function parseBatch(bytes, view, firstSeq) {
+  if (firstSeq === 0) {
+    throw new FrameError('data sequence numbers start at 1');
+  }
+  const payloads = [];
+  let offset = HEADER_BYTES;
+  while (offset < bytes.length) {
+    const left = bytes.length - offset;
+    if (left < BATCH_ENTRY_BYTES) {
+      throw new FrameError(`a batch entry needs a ${BATCH_ENTRY_BYTES}-byte length, ${left} bytes left`);
+    }
+    const length = view.getUint32(offset);
+    offset += BATCH_ENTRY_BYTES;
+    if (length > bytes.length - offset) {
+      throw new FrameError(`a batch entry of ${length} bytes, ${bytes.length - offset} left`);
+    }
+    if (!Number.isSafeInteger(firstSeq + payloads.length)) {
+      throw new FrameError('sequence number beyond 2^53');
+    }
+    payloads.push(bytes.subarray(offset, offset + length));
+    offset += length;
+  }
+  if (payloads.length === 0) {
+    throw new FrameError('an empty batch');
+  }
+  return { kind: 'batch', firstSeq, payloads };
 }
 
 /** Presence heartbeat: 0x00 + send time (ms since the epoch). */

@@ -248,24 +248,31 @@ export class ChannelMux {
       this._wakeDrainWaiters(label);
       return;
     }
-    let ready;
-    try {
-      ready = s.receiver.onData(frame.seq, frame.payload);
-    } catch (e) {
-      if (e instanceof ReorderOverflow) {
-        this._protocolError(label, e.message);
-        return;
+    const frames = frame.kind === 'batch'
+      ? frame.payloads.map((payload, i) => ({ seq: frame.firstSeq + i, payload }))
+      : [frame];
+    let deliveredNow = 0;
+    for (const data of frames) {
+      let ready;
+      try {
+        ready = s.receiver.onData(data.seq, data.payload);
+      } catch (e) {
+        if (e instanceof ReorderOverflow) {
+          this._protocolError(label, e.message);
+          return;
+        }
+        throw e;
       }
-      throw e;
+      let seq = s.receiver.deliveredUpTo - ready.length;
+      for (const payload of ready) {
+        stats.messagesIn++;
+        stats.bytesIn += payload.length;
+        this.sink.deliver(label, ++seq, payload);
+      }
+      deliveredNow += ready.length;
     }
-    let seq = s.receiver.deliveredUpTo - ready.length;
-    for (const payload of ready) {
-      stats.messagesIn++;
-      stats.bytesIn += payload.length;
-      this.sink.deliver(label, ++seq, payload);
-    }
-    s.deliveredSinceAck += ready.length;
-    if (s.deliveredSinceAck >= this.o.ackEveryMessages || ready.length === 0) {
+    s.deliveredSinceAck += deliveredNow;
+    if (s.deliveredSinceAck >= this.o.ackEveryMessages || deliveredNow < frames.length) {
       // A duplicate means the sender is resending: acknowledge at once so it stops.
       this._sendAck(label, s);
     }

@@ -1,23 +1,31 @@
 package io.peermesh.shared.channel;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Wire format of sequenced channels (code-sync, ai-stream). Big-endian:
  * <pre>
  *   DATA: 0x01, seq (8 bytes, from 1), payload (the rest)
  *   ACK:  0x02, upTo (8 bytes): every seq up to and including upTo was delivered
+ *   BATCH: 0x03, seq of the first (8 bytes), then per message: length (4 bytes), payload; seqs are consecutive
  * </pre>
+ * A batch carries messages that were waiting together, so a burst of small messages costs one send through
+ * libwebrtc (a blocking native call of ~80 µs from any thread but its own) instead of one each.
  */
 public final class Frames {
   public static final byte DATA = 0x01;
   public static final byte ACK = 0x02;
+  public static final byte BATCH = 0x03;
   public static final int HEADER_BYTES = 9;
+  /** Bytes before each payload in a batch: its length. */
+  public static final int BATCH_ENTRY_BYTES = 4;
 
   private Frames() {}
 
   /** A parsed frame. */
-  public sealed interface Frame permits Data, Ack {}
+  public sealed interface Frame permits Data, Ack, Batch {}
 
   /** A sequenced message. */
   public record Data(long seq, byte[] payload) implements Frame {
@@ -31,6 +39,45 @@ public final class Frames {
     public ByteBuffer encode() {
       return ByteBuffer.allocate(HEADER_BYTES).put(ACK).putLong(upTo).flip();
     }
+  }
+
+  /** Consecutive sequenced messages, the first numbered {@code firstSeq}. */
+  public record Batch(long firstSeq, List<byte[]> payloads) implements Frame {
+    /** The messages as the data frames they stand for. */
+    public List<Data> frames() {
+      List<Data> out = new ArrayList<>(payloads.size());
+      for (int i = 0; i < payloads.size(); i++) {
+        out.add(new Data(firstSeq + i, payloads.get(i)));
+      }
+      return out;
+    }
+  }
+
+  /** Bytes {@code payloadBytes} of payload adds to a batch. */
+  public static int batchCost(int payloadBytes) {
+    return BATCH_ENTRY_BYTES + payloadBytes;
+  }
+
+  /** One batch of {@code frames}, which must be consecutive; a single frame is sent as itself. */
+  public static ByteBuffer encode(List<Data> frames) {
+    if (frames.isEmpty()) {
+      throw new IllegalArgumentException("nothing to encode");
+    }
+    if (frames.size() == 1) {
+      return frames.get(0).encode();
+    }
+    int size = HEADER_BYTES;
+    for (int i = 0; i < frames.size(); i++) {
+      if (frames.get(i).seq() != frames.get(0).seq() + i) {
+        throw new IllegalArgumentException("a batch holds consecutive sequence numbers");
+      }
+      size += batchCost(frames.get(i).payload().length);
+    }
+    ByteBuffer out = ByteBuffer.allocate(size).put(BATCH).putLong(frames.get(0).seq());
+    for (Data frame : frames) {
+      out.putInt(frame.payload().length).put(frame.payload());
+    }
+    return out.flip();
   }
 
   /** Reads one frame; the buffer is consumed. */
@@ -57,7 +104,38 @@ public final class Frames {
       }
       return new Ack(seq);
     }
+    if (kind == BATCH) {
+      return parseBatch(seq, buffer);
+    }
     throw new FrameException("unknown frame kind " + kind);
+  }
+
+  private static Batch parseBatch(long firstSeq, ByteBuffer buffer) throws FrameException {
+    if (firstSeq == 0) {
+      throw new FrameException("data sequence numbers start at 1");
+    }
+    List<byte[]> payloads = new ArrayList<>();
+    while (buffer.hasRemaining()) {
+      if (buffer.remaining() < BATCH_ENTRY_BYTES) {
+        throw new FrameException("a batch entry needs a " + BATCH_ENTRY_BYTES + "-byte length, "
+            + buffer.remaining() + " bytes left");
+      }
+      int length = buffer.getInt();
+      if (length < 0 || length > buffer.remaining()) {
+        throw new FrameException("a batch entry of " + Integer.toUnsignedString(length) + " bytes, "
+            + buffer.remaining() + " left");
+      }
+      if (firstSeq + payloads.size() < 0) {
+        throw new FrameException("batch sequence numbers overflow");
+      }
+      byte[] payload = new byte[length];
+      buffer.get(payload);
+      payloads.add(payload);
+    }
+    if (payloads.isEmpty()) {
+      throw new FrameException("an empty batch");
+    }
+    return new Batch(firstSeq, payloads);
   }
 
   /** A frame that does not follow the format; the peer is broken or hostile. */

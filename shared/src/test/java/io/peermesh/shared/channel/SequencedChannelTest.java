@@ -35,6 +35,47 @@ class SequencedChannelTest {
   }
 
   @Test
+  void aBatchRoundTripsAsConsecutiveDataFrames() throws Exception {
+    List<Frames.Data> frames = List.of(new Frames.Data(5, b("five")), new Frames.Data(6, b("")),
+        new Frames.Data(7, b("seven")));
+    ByteBuffer wire = Frames.encode(frames);
+    assertEquals(Frames.HEADER_BYTES + 3 * Frames.BATCH_ENTRY_BYTES + 9, wire.remaining());
+    Frames.Batch batch = (Frames.Batch) Frames.parse(wire);
+    assertEquals(5, batch.firstSeq());
+    List<Frames.Data> back = batch.frames();
+    assertEquals(3, back.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(frames.get(i).seq(), back.get(i).seq());
+      assertArrayEquals(frames.get(i).payload(), back.get(i).payload());
+    }
+    Frames.Data alone = (Frames.Data) Frames.parse(Frames.encode(List.of(new Frames.Data(3, b("x")))));
+    assertEquals(3, alone.seq(), "a batch of one goes as a plain data frame");
+    assertThrows(IllegalArgumentException.class, () -> Frames.encode(List.of()));
+    assertThrows(IllegalArgumentException.class,
+        () -> Frames.encode(List.of(new Frames.Data(1, b("a")), new Frames.Data(3, b("c")))));
+  }
+
+  @Test
+  void malformedBatchesAreRejected() {
+    assertBatchRejected(ByteBuffer.allocate(9).put(Frames.BATCH).putLong(1).flip(), "an empty batch");
+    assertBatchRejected(ByteBuffer.allocate(16).put(Frames.BATCH).putLong(0).putInt(3).put(b("abc")).flip(),
+        "data sequence numbers start at 1");
+    assertBatchRejected(ByteBuffer.allocate(16).put(Frames.BATCH).putLong(1).putInt(4).put(b("abc")).flip(),
+        "a batch entry of 4 bytes, 3 left");
+    assertBatchRejected(ByteBuffer.allocate(16).put(Frames.BATCH).putLong(1).putInt(-1).put(b("abc")).flip(),
+        "a batch entry of 4294967295 bytes, 3 left");
+    assertBatchRejected(ByteBuffer.allocate(15).put(Frames.BATCH).putLong(1).putInt(0).put(b("ab")).flip(),
+        "a batch entry needs a 4-byte length, 2 bytes left");
+    assertBatchRejected(ByteBuffer.allocate(17).put(Frames.BATCH).putLong(Long.MAX_VALUE).putInt(0).putInt(0)
+        .flip(), "batch sequence numbers overflow");
+  }
+
+  private static void assertBatchRejected(ByteBuffer wire, String reason) {
+    Frames.FrameException e = assertThrows(Frames.FrameException.class, () -> Frames.parse(wire));
+    assertEquals(reason, e.getMessage());
+  }
+
+  @Test
   void senderKeepsUnackedMessagesInOrderUntilAcked() throws Exception {
     ReliableSender sender = new ReliableSender(10, 1000);
     for (int i = 1; i <= 5; i++) {

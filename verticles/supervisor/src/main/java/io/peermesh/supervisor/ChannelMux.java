@@ -10,8 +10,11 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -55,6 +58,12 @@ final class ChannelMux {
   static final byte PRESENCE_PROBE_REPLY = 0x03;
   private static final int PROBE_BYTES = 9;
   private static final long CHECK_BUFFER_EVERY_BYTES = 64 * 1024;
+  /**
+   * Sequenced messages waiting together go as one batch frame of at most this many bytes (one bigger message
+   * goes alone): 16 KiB is the message size every WebRTC stack takes, and it keeps a batch from holding the
+   * channel as long as a file chunk would.
+   */
+  static final int BATCH_MAX_BYTES = 16 * 1024;
   /** On a lossy path, frames outstanding this long without ack progress are sent again (as the web client). */
   static final long RELAY_REWIND_NANOS = 3_000_000_000L;
 
@@ -64,6 +73,9 @@ final class ChannelMux {
   private final Map<ChannelSpec, ArrayDeque<byte[]>> queues = new EnumMap<>(ChannelSpec.class);
   private final Map<ChannelSpec, Long> sentSinceCheck = new EnumMap<>(ChannelSpec.class);
   private final LongSupplier nanoClock;
+  /** Runs a pump after the tasks already queued on the supervisor's context (see {@link #offer}). */
+  private final Executor later;
+  private final Set<ChannelSpec> pumpDue = EnumSet.noneOf(ChannelSpec.class);
   /** Paces {@code files} by the queue it causes (null: pacing off, files limited by its buffer only). */
   private final DelayPacer filesPacer;
   private Path path;
@@ -86,10 +98,20 @@ final class ChannelMux {
     long lastAckProgressNanos;
   }
 
+  /** A mux that sends each offered message at once (no batching of bursts): for tests of everything else. */
   ChannelMux(SupervisorOptions options, Sink sink, LongSupplier nanoClock) {
+    this(options, sink, nanoClock, Runnable::run);
+  }
+
+  /**
+   * {@code later} runs a task on the owner's context after the ones already queued there; a burst of offers
+   * waiting in that queue is then sent in batches.
+   */
+  ChannelMux(SupervisorOptions options, Sink sink, LongSupplier nanoClock, Executor later) {
     this.options = options;
     this.sink = sink;
     this.nanoClock = nanoClock;
+    this.later = later;
     this.lastHeartbeatNanos = nanoClock.getAsLong();
     this.filesPacer = options.filesPacing() ? new DelayPacer(options.pacerSettings(), lastHeartbeatNanos) : null;
     for (ChannelSpec spec : ChannelSpec.values()) {
@@ -161,7 +183,10 @@ final class ChannelMux {
     return false;
   }
 
-  /** Accepts an application message for {@code channel}; sends it now if the path allows. */
+  /**
+   * Accepts an application message for {@code channel}; it goes out when the owner's context has run the tasks
+   * already queued there (other offers, most likely), if the path allows.
+   */
   Refusal offer(ChannelSpec channel, byte[] data) {
     Sequenced s = sequenced.get(channel);
     if (s != null) {
@@ -183,8 +208,25 @@ final class ChannelMux {
     }
     messagesOut[channel.ordinal()]++;
     bytesOut[channel.ordinal()] += data.length;
-    pump(channel);
+    pumpSoon(channel);
     return Refusal.NONE;
+  }
+
+  private void pumpSoon(ChannelSpec channel) {
+    boolean scheduled = !pumpDue.isEmpty();
+    pumpDue.add(channel);
+    if (!scheduled) {
+      later.execute(this::pumpDue);
+    }
+  }
+
+  private void pumpDue() {
+    // In priority order (the set's order is the enum's); a pump that offers more schedules a new round.
+    ChannelSpec[] due = pumpDue.toArray(new ChannelSpec[0]);
+    pumpDue.clear();
+    for (ChannelSpec channel : due) {
+      pump(channel);
+    }
   }
 
   /** Messages waiting in {@code channel}'s queue (0 for sequenced channels, which keep a resend buffer). */
@@ -252,14 +294,11 @@ final class ChannelMux {
       while (s.nextToTransmit < s.sender.nextSeq() && roomFor(channel)) {
         // Acknowledged meanwhile (e.g. over the other path): skip ahead.
         s.nextToTransmit = Math.max(s.nextToTransmit, s.sender.firstUnacked());
-        Frames.Data frame = s.sender.frame(s.nextToTransmit);
-        if (frame == null) {
+        List<Frames.Data> batch = nextBatch(s);
+        if (batch.isEmpty() || !transmit(channel, Frames.encode(batch))) {
           return;
         }
-        if (!transmit(channel, frame.encode())) {
-          return;
-        }
-        s.nextToTransmit++;
+        s.nextToTransmit += batch.size();
       }
       return;
     }
@@ -281,6 +320,25 @@ final class ChannelMux {
       }
       queue.poll();
     }
+  }
+
+  /** The frames from {@code nextToTransmit} on that fit one batch (one at least, when there is one). */
+  private static List<Frames.Data> nextBatch(Sequenced s) {
+    List<Frames.Data> batch = new ArrayList<>();
+    int bytes = Frames.HEADER_BYTES;
+    for (long seq = s.nextToTransmit; seq < s.sender.nextSeq(); seq++) {
+      Frames.Data frame = s.sender.frame(seq);
+      if (frame == null) {
+        break;
+      }
+      int cost = Frames.batchCost(frame.payload().length);
+      if (!batch.isEmpty() && bytes + cost > BATCH_MAX_BYTES) {
+        break;
+      }
+      batch.add(frame);
+      bytes += cost;
+    }
+    return batch;
   }
 
   /** Sends a pacing probe on presence when one is due; it bypasses presence's queue, as heartbeats do. */
@@ -359,20 +417,24 @@ final class ChannelMux {
       }
       return;
     }
-    Frames.Data data = (Frames.Data) frame;
-    List<byte[]> ready;
-    try {
-      ready = s.receiver.onData(data);
-    } catch (ReliableReceiver.ReorderOverflowException e) {
-      sink.protocolError(channel, e.getMessage());
-      return;
+    List<Frames.Data> frames = frame instanceof Frames.Batch batch ? batch.frames() : List.of((Frames.Data) frame);
+    int deliveredNow = 0;
+    for (Frames.Data data : frames) {
+      List<byte[]> ready;
+      try {
+        ready = s.receiver.onData(data);
+      } catch (ReliableReceiver.ReorderOverflowException e) {
+        sink.protocolError(channel, e.getMessage());
+        return;
+      }
+      long seq = s.receiver.deliveredUpTo() - ready.size();
+      for (byte[] payload : ready) {
+        delivered(channel, ++seq, payload);
+      }
+      deliveredNow += ready.size();
     }
-    long seq = s.receiver.deliveredUpTo() - ready.size();
-    for (byte[] payload : ready) {
-      delivered(channel, ++seq, payload);
-    }
-    s.deliveredSinceAck += ready.size();
-    if (s.deliveredSinceAck >= options.ackEveryMessages() || ready.isEmpty()) {
+    s.deliveredSinceAck += deliveredNow;
+    if (s.deliveredSinceAck >= options.ackEveryMessages() || deliveredNow < frames.size()) {
       // A duplicate means the sender is resending: acknowledge at once so it stops.
       sendAck(channel, s);
     }

@@ -110,7 +110,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   @Override
   public Future<?> start() {
-    mux = new ChannelMux(options, this, System::nanoTime);
+    // Offers arriving together (a burst of bus requests) are sent as batches: see ChannelMux#offer.
+    mux = new ChannelMux(options, this, System::nanoTime, task -> context.runOnContext(v -> task.run()));
     impolite = request.peer().compareTo(request.remote()) > 0;
 
     MessageConsumer<OutboundMessage> sends = vertx.eventBus().consumer(Addresses.Supervisor.send(connectionId),

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.channel.Frames;
 import io.vertx.core.json.JsonObject;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.junit.jupiter.api.Test;
 
 /** Two muxes wired by a fake path; time is a fake clock. */
@@ -24,6 +28,8 @@ class ChannelMuxTest {
     boolean holdProbes;
     final List<byte[]> heldProbes = new ArrayList<>();
     final List<byte[]> presenceSent = new ArrayList<>();
+    /** Data and batch frames of code-sync, as sent. */
+    final List<byte[]> codeSyncDataSent = new ArrayList<>();
 
     Wire(boolean lossy) {
       this.lossy = lossy;
@@ -36,6 +42,9 @@ class ChannelMuxTest {
       if (bytes[0] == 0x01 && dropData > 0) {
         dropData--;
         return true;
+      }
+      if (channel == ChannelSpec.CODE_SYNC && bytes[0] != Frames.ACK) {
+        codeSyncDataSent.add(bytes);
       }
       if (channel == ChannelSpec.PRESENCE) {
         presenceSent.add(bytes);
@@ -85,8 +94,13 @@ class ChannelMuxTest {
   }
 
   private ChannelMux[] pair(boolean lossy, Wire[] wires, SupervisorOptions options) {
-    ChannelMux a = new ChannelMux(options, sink, () -> now);
-    ChannelMux b = new ChannelMux(options, sink, () -> now);
+    return pair(lossy, wires, options, Runnable::run);
+  }
+
+  /** {@code later}: where each mux queues its pumps (the supervisor's context in production). */
+  private ChannelMux[] pair(boolean lossy, Wire[] wires, SupervisorOptions options, Executor later) {
+    ChannelMux a = new ChannelMux(options, sink, () -> now, later);
+    ChannelMux b = new ChannelMux(options, sink, () -> now, later);
     wires[0] = new Wire(lossy);
     wires[1] = new Wire(lossy);
     wires[0].to = b;
@@ -233,5 +247,89 @@ class ChannelMuxTest {
     assertEquals(3, delivered.size());
     assertEquals(0, wires[0].presenceSent.size());
     assertEquals(20, mux[0].tickDelayMs(20));
+  }
+
+  /** Tasks queued on the fake context, run when the test says. */
+  private final ArrayDeque<Runnable> contextTasks = new ArrayDeque<>();
+
+  private void runContextTasks() {
+    while (!contextTasks.isEmpty()) {
+      contextTasks.poll().run();
+    }
+  }
+
+  /** How many messages each code-sync frame on {@code wire} carried. */
+  private static List<Integer> messagesPerFrame(Wire wire) throws Frames.FrameException {
+    List<Integer> out = new ArrayList<>();
+    for (byte[] bytes : wire.codeSyncDataSent) {
+      Frames.Frame frame = Frames.parse(ByteBuffer.wrap(bytes));
+      out.add(frame instanceof Frames.Batch batch ? batch.payloads().size() : 1);
+    }
+    return out;
+  }
+
+  private static byte[] message(int index, int size) {
+    byte[] out = new byte[size];
+    Arrays.fill(out, (byte) ('a' + index % 26));
+    return out;
+  }
+
+  @Test
+  void aBurstOfOffersGoesOutInBatchesOnceTheQueuedTasksHaveRun() throws Exception {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires, SupervisorOptions.defaults(), contextTasks::add);
+    for (int i = 0; i < 40; i++) {
+      assertEquals(ChannelMux.Refusal.NONE, mux[0].offer(ChannelSpec.CODE_SYNC, message(i, 1020)));
+    }
+    assertEquals(0, wires[0].codeSyncDataSent.size(), "nothing goes out while the burst is still arriving");
+    assertEquals(1, contextTasks.size(), "one pump for the whole burst");
+    runContextTasks();
+    // 1,024 bytes per entry with its length: 15 fit in 16 KiB with the header.
+    assertEquals(List.of(15, 15, 10), messagesPerFrame(wires[0]));
+    assertEquals(40, delivered.size());
+    for (int i = 0; i < 40; i++) {
+      assertEquals((i + 1) + ":" + new String(message(i, 1020), StandardCharsets.UTF_8), delivered.get(i));
+    }
+  }
+
+  @Test
+  void aMessageTooBigForABatchGoesAloneBetweenBatches() throws Exception {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires, SupervisorOptions.defaults(), contextTasks::add);
+    int[] sizes = {10, ChannelMux.BATCH_MAX_BYTES + 1, 10, 10};
+    for (int i = 0; i < sizes.length; i++) {
+      mux[0].offer(ChannelSpec.CODE_SYNC, message(i, sizes[i]));
+    }
+    runContextTasks();
+    assertEquals(List.of(1, 1, 2), messagesPerFrame(wires[0]));
+    assertEquals(Frames.DATA, wires[0].codeSyncDataSent.get(1)[0], "the big one as a plain data frame");
+    assertEquals(4, delivered.size());
+  }
+
+  @Test
+  void afterAPathSwitchTheUnacknowledgedAreResentInABatchAndItsDuplicatesAreAcknowledgedAtOnce()
+      throws Exception {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires, SupervisorOptions.defaults(), contextTasks::add);
+    for (int i = 0; i < 5; i++) {
+      mux[0].offer(ChannelSpec.CODE_SYNC, message(i, 10));
+    }
+    runContextTasks();
+    assertEquals(5, delivered.size());
+    mux[0].usePath(wires[0]);
+    assertEquals(List.of(5, 5), messagesPerFrame(wires[0]), "all five were unacknowledged (acks every 64)");
+    assertEquals(5, delivered.size(), "the resent batch is all duplicates");
+    mux[0].usePath(wires[0]);
+    assertEquals(2, wires[0].codeSyncDataSent.size(), "the duplicates' ack reached the sender: nothing to resend");
+  }
+
+  @Test
+  void aMalformedBatchIsAProtocolErrorAndDeliversNothing() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    byte[] truncated = ByteBuffer.allocate(16).put(Frames.BATCH).putLong(1).putInt(4).put(new byte[3]).array();
+    AssertionError error = assertThrows(AssertionError.class, () -> mux[1].onFrame(ChannelSpec.CODE_SYNC, truncated));
+    assertEquals("a batch entry of 4 bytes, 3 left", error.getMessage());
+    assertEquals(0, delivered.size());
   }
 }
