@@ -58,6 +58,46 @@ export function encodeData(seq, payload) {
   return out;
 }
 
+/** Bytes a batch may hold (ChannelMux.java BATCH_MAX_BYTES); one bigger message goes alone. */
+export const BATCH_MAX_BYTES = 16 * 1024;
+
+/** How many of `payloads` fit one batch frame (at least one). */
+export function batchLength(payloads) {
+  let bytes = HEADER_BYTES;
+  let n = 0;
+  for (const payload of payloads) {
+    const cost = BATCH_ENTRY_BYTES + payload.length;
+    if (n > 0 && bytes + cost > BATCH_MAX_BYTES) {
+      break;
+    }
+    bytes += cost;
+    n++;
+  }
+  return n;
+}
+
+/** Consecutive messages from `firstSeq` in one frame: a DATA frame for one, else BATCH. */
+export function encodeBatch(firstSeq, payloads) {
+  if (payloads.length === 1) {
+    return encodeData(firstSeq, payloads[0]);
+  }
+  let size = HEADER_BYTES;
+  for (const payload of payloads) {
+    size += BATCH_ENTRY_BYTES + payload.length;
+  }
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  out[0] = BATCH;
+  writeU64(view, 1, firstSeq);
+  let offset = HEADER_BYTES;
+  for (const payload of payloads) {
+    view.setUint32(offset, payload.length);
+    out.set(payload, offset + BATCH_ENTRY_BYTES);
+    offset += BATCH_ENTRY_BYTES + payload.length;
+  }
+  return out;
+}
+
 /** ACK frame: 0x02 + upTo. */
 export function encodeAck(upTo) {
   const out = new Uint8Array(HEADER_BYTES);

@@ -8,7 +8,7 @@
 import { CHANNELS } from './channels.js';
 import {
   HEADER_BYTES, PRESENCE_DATA, PRESENCE_HEARTBEAT, PRESENCE_PROBE, PRESENCE_PROBE_REPLY,
-  encodeAck, encodeData, encodeHeartbeat, encodePresence, parseFrame,
+  batchLength, encodeAck, encodeBatch, encodeHeartbeat, encodePresence, parseFrame,
   ReliableReceiver, ReliableSender, ResendBufferFull, ReorderOverflow,
 } from './framing.js';
 import { Deque } from './util.js';
@@ -55,6 +55,8 @@ export class ChannelMux {
     this.stats = new Map();
     /** @type {Map<string, Array<{max:number, resolve:Function, reject:Function}>>} */
     this.drainWaiters = new Map();
+    /** Sequenced channels offered to in the current task; pumped together once it ends. */
+    this._pumpDue = new Set();
     for (const spec of CHANNELS) {
       this.stats.set(spec.label, emptyStats());
       if (spec.sequenced) {
@@ -86,7 +88,8 @@ export class ChannelMux {
   }
 
   /**
-   * Accepts an application message (a private copy) and sends it now if the path allows.
+   * Accepts an application message (a private copy) and sends it if the path allows: at once, or for
+   * sequenced channels when the current task ends, so that messages sent in one go travel in batches.
    * @returns {null|'queue-full'|'resend-buffer-full'}
    */
   offer(label, payload) {
@@ -110,9 +113,24 @@ export class ChannelMux {
         return QUEUE_FULL;
       }
       queue.push(framed);
+      this.pump(label);
+      return null;
     }
-    this.pump(label);
+    this._pumpSoon(label);
     return null;
+  }
+
+  _pumpSoon(label) {
+    if (this._pumpDue.size === 0) {
+      queueMicrotask(() => {
+        const due = CHANNELS.filter((spec) => this._pumpDue.has(spec.label));
+        this._pumpDue.clear();
+        for (const spec of due) {
+          this.pump(spec.label);
+        }
+      });
+    }
+    this._pumpDue.add(label);
   }
 
   /**
@@ -170,18 +188,24 @@ export class ChannelMux {
     while (s.nextToTransmit < s.sender.nextSeq && this._roomFor(label, path)) {
       // Acknowledged meanwhile (e.g. over the other path): skip ahead.
       s.nextToTransmit = Math.max(s.nextToTransmit, s.sender.firstUnacked);
-      const payload = s.sender.payload(s.nextToTransmit);
-      if (payload === null || !path.send(label, encodeData(s.nextToTransmit, payload))) {
+      const waiting = [];
+      for (let seq = s.nextToTransmit; seq < s.sender.nextSeq && waiting.length < 1024; seq++) {
+        waiting.push(s.sender.payload(seq));
+      }
+      const batch = waiting.slice(0, batchLength(waiting));
+      if (batch.length === 0 || !path.send(label, encodeBatch(s.nextToTransmit, batch))) {
         return;
       }
-      if (s.nextToTransmit > s.highestTransmitted) {
-        s.highestTransmitted = s.nextToTransmit;
-        stats.messagesOut++;
-        stats.bytesOut += payload.length;
-      } else {
-        stats.resent++;
+      for (const payload of batch) {
+        if (s.nextToTransmit > s.highestTransmitted) {
+          s.highestTransmitted = s.nextToTransmit;
+          stats.messagesOut++;
+          stats.bytesOut += payload.length;
+        } else {
+          stats.resent++;
+        }
+        s.nextToTransmit++;
       }
-      s.nextToTransmit++;
     }
   }
 

@@ -13,20 +13,28 @@ import io.peermesh.shared.bus.BusMessages.SupervisorStarted;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.testing.Await;
 import io.peermesh.shared.testing.NetworkNamespace;
+import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /** Real headless Chromium running the demo page's client against a server-side peer (supervisor). */
 class BrowserTest {
+  /** Messages in a burst: several batch frames' worth at ~10 bytes each. */
+  private static final int BURST = 3000;
 
   @Test
   void browserAndServerSidePeerOpenAllFiveChannelsAndPassMessagesBothWays() throws Exception {
@@ -83,6 +91,39 @@ class BrowserTest {
           + "check();");
       assertEquals(5L, ((Number) received).longValue());
       assertTrue(fromBrowser.await(30, TimeUnit.SECONDS), "the server-side peer received " + atServer);
+
+      // Bursts both ways go in batch frames (docs/PROTOCOL.md); each message still arrives once, in order.
+      List<String> burstAtServer = new CopyOnWriteArrayList<>();
+      Promise<Void> burstArrived = Promise.promise();
+      node.vertx().eventBus().<InboundMessage>consumer(Addresses.Supervisor.inbound("browser-room", "code-sync"),
+          m -> {
+            String text = new String(m.body().data(), StandardCharsets.UTF_8);
+            if (text.startsWith("burst:") && burstAtServer.add(text) && burstAtServer.size() == BURST) {
+              burstArrived.complete();
+            }
+          });
+      browser.execute("window.__burst = []; window.peermesh.addEventListener('message', e => {"
+          + " const t = new TextDecoder().decode(e.detail.data); if (t.startsWith('burst:')) window.__burst.push(t); });"
+          + "for (let i = 0; i < arguments[0]; i++) window.peermesh.send('code-sync', 'burst:' + i, {to: 'zbot'});",
+          BURST);
+      List<Future<Message<SendAck>>> sends = new ArrayList<>();
+      for (int i = 0; i < BURST; i++) {
+        sends.add(node.vertx().eventBus().request(Addresses.Supervisor.send(connection),
+            new OutboundMessage("code-sync", ("burst:" + i).getBytes(StandardCharsets.UTF_8))));
+      }
+      Await.result(Future.all(sends));
+      assertTrue(sends.stream().allMatch(f -> f.result().body().accepted()), "every burst message accepted");
+      Await.result(burstArrived.future(), 30);
+      List<String> expectedBurst = IntStream.range(0, BURST).mapToObj(i -> "burst:" + i).toList();
+      assertEquals(expectedBurst, burstAtServer, "the browser's burst, once each, in order");
+      assertEquals(String.join(",", expectedBurst), browser.executeAsync("const done = arguments[arguments.length - 1];"
+          + "const check = () => window.__burst.length >= arguments[0] ? done(window.__burst.join(','))"
+          + "  : setTimeout(check, 20); check();", BURST), "the server's burst, once each, in order");
+      assertEquals("an empty batch|a batch entry of 4 bytes, 3 left|data sequence numbers start at 1",
+          browser.executeAsync("const done = arguments[arguments.length - 1];"
+              + "import('/client/framing.js').then(f => done([[3,0,0,0,0,0,0,0,1], [3,0,0,0,0,0,0,0,1,0,0,0,4,1,2,3],"
+              + "  [3,0,0,0,0,0,0,0,0,0,0,0,0]].map(b => { try { f.parseFrame(new Uint8Array(b)); return 'accepted'; }"
+              + "  catch (e) { return e.message; } }).join('|')));"), "the browser client parses batches strictly");
 
       // Cut the path (UDP; signaling's TCP port stays) while the supervisor sends numbered code-sync messages.
       browser.execute("window.__seq = []; window.peermesh.addEventListener('message', e => {"
