@@ -27,6 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class Mesh implements AutoCloseable {
   final Vertx vertx = Vertx.vertx();
   final int signalingPort;
+  private final String signalingDeployment;
+  private final String managerDeployment;
   private final Map<String, Promise<Void>> connected = new ConcurrentHashMap<>();
   private final List<Handler<StateChange>> stateListeners = new CopyOnWriteArrayList<>();
 
@@ -40,10 +42,10 @@ final class Mesh implements AutoCloseable {
     SignalingVerticle signaling = new SignalingVerticle();
     JsonObject sig = new JsonObject().put("port", 0).put("devMode", true).put("maxMessagesPerSecond", 100_000)
         .put("burstMessages", 200_000).put("maxPeersPerRoom", 1_000);
-    Await.result(vertx.deployVerticle(signaling, new DeploymentOptions()
+    signalingDeployment = Await.result(vertx.deployVerticle(signaling, new DeploymentOptions()
         .setConfig(new JsonObject().put("signaling", sig))));
     signalingPort = signaling.actualPort();
-    Await.result(vertx.deployVerticle(new SupervisorManagerVerticle(), new DeploymentOptions()
+    managerDeployment = Await.result(vertx.deployVerticle(new SupervisorManagerVerticle(), new DeploymentOptions()
         .setConfig(new JsonObject().put("supervisor", supervisor))));
     Await.result(vertx.eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
       if (m.body().to().equals("connected")) {
@@ -107,6 +109,9 @@ final class Mesh implements AutoCloseable {
 
   @Override
   public void close() {
+    // Supervisors first, then signaling (as PeerMeshNode#close): each side's last words find the other listening.
+    Await.result(vertx.undeploy(managerDeployment), 120);
+    Await.result(vertx.undeploy(signalingDeployment), 120);
     Await.result(vertx.close(), 120);
   }
 }

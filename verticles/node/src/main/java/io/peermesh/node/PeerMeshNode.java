@@ -26,11 +26,17 @@ public final class PeerMeshNode {
   private final Vertx vertx;
   private final String nodeId;
   private final SignalingVerticle signaling;
+  /** Deployment ids in the order they were deployed (null: the role is off). */
+  private final String signalingDeployment;
+  private final String supervisorDeployment;
 
-  private PeerMeshNode(Vertx vertx, String nodeId, SignalingVerticle signaling) {
+  private PeerMeshNode(Vertx vertx, String nodeId, SignalingVerticle signaling, String signalingDeployment,
+      String supervisorDeployment) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.signaling = signaling;
+    this.signalingDeployment = signalingDeployment;
+    this.supervisorDeployment = supervisorDeployment;
   }
 
   /** Starts a node; the future completes once every verticle is deployed and the server listens. */
@@ -54,17 +60,16 @@ public final class PeerMeshNode {
   private static Future<PeerMeshNode> deploy(Vertx vertx, JsonObject config, NodeOptions options, String nodeId) {
     SignalingVerticle signaling = options.roles().contains("signaling") ? new SignalingVerticle() : null;
     JsonObject verticleConfig = config.copy().put("nodeId", nodeId);
-    Future<?> deployed = signaling == null ? Future.succeededFuture()
+    Future<String> signalingDeployed = signaling == null ? Future.succeededFuture()
         : vertx.deployVerticle(signaling, new DeploymentOptions().setConfig(verticleConfig));
-    if (options.roles().contains("supervisor")) {
-      // The supervisor manager loads webrtc-java only when the first connection is requested.
-      deployed = deployed.compose(id -> vertx.deployVerticle(new SupervisorManagerVerticle(),
-          new DeploymentOptions().setConfig(verticleConfig)));
-    }
-    return deployed
+    // The supervisor manager loads webrtc-java only when the first connection is requested.
+    Future<String> supervisorDeployed = signalingDeployed.compose(id -> options.roles().contains("supervisor")
+        ? vertx.deployVerticle(new SupervisorManagerVerticle(), new DeploymentOptions().setConfig(verticleConfig))
+        : Future.succeededFuture());
+    return supervisorDeployed
         .map(id -> {
           LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles());
-          return new PeerMeshNode(vertx, nodeId, signaling);
+          return new PeerMeshNode(vertx, nodeId, signaling, signalingDeployed.result(), id);
         })
         .recover(e -> {
           LOG.log(java.util.logging.Level.SEVERE, "deployment failed; closing the node", e);
@@ -122,7 +127,29 @@ public final class PeerMeshNode {
     return signaling.actualPort();
   }
 
+  /**
+   * Shuts the node down in order: supervisors first (each closes its peer connection and leaves its room while
+   * signaling still runs), then signaling (every session ends; peers elsewhere hear {@code peer-left}), then
+   * Vert.x and the cluster membership. Closing Vert.x alone stops them all at once, and each side's last words
+   * reach consumers the other side has already removed.
+   */
   public Future<Void> close() {
-    return vertx.close();
+    Future<Void> undeployed = undeploy(supervisorDeployment).compose(v -> undeploy(signalingDeployment));
+    // Vert.x is closed from a thread of its own: a future completed on an event loop it has just shut down would
+    // never run its listeners.
+    return Future.fromCompletionStage(undeployed.toCompletionStage().toCompletableFuture()
+        .handleAsync((v, e) -> null)
+        .thenCompose(v -> vertx.close().toCompletionStage()));
+  }
+
+  /** Undeploys {@code id} if set; a failure is logged, not fatal: the close goes on. */
+  private Future<Void> undeploy(String id) {
+    if (id == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.undeploy(id).recover(e -> {
+      LOG.log(java.util.logging.Level.WARNING, "undeploying " + id + " failed; closing anyway", e);
+      return Future.succeededFuture();
+    });
   }
 }

@@ -48,6 +48,8 @@ final class SignalingHub {
   private final Map<String, PeerSession> sessions = new HashMap<>();
   private final Map<String, LocalRoom> rooms = new HashMap<>();
   private final DeliveryOptions sendOptions;
+  /** Set by {@link #closeAll}: the node is shutting down. */
+  private boolean closing;
 
   SignalingHub(Vertx vertx, SignalingConfig config, String nodeId, RoomDirectory directory,
       TokenVerifier verifier, SignalingMetrics metrics) {
@@ -434,7 +436,12 @@ final class SignalingHub {
     // Chained per session so a peer's events reach every node in the order they happened.
     session.published = session.published.transform(previous -> directory.roster(session.room)).map(roster -> {
       java.util.Set<String> nodes = new java.util.HashSet<>(roster.peers().values());
-      nodes.add(nodeId);
+      if (closing) {
+        // Every session here is ending: this node has no one left to tell, and its consumer is about to go.
+        nodes.remove(nodeId);
+      } else {
+        nodes.add(nodeId);
+      }
       for (String node : nodes) {
         if (alive(node)) {
           vertx.eventBus().send(Addresses.Signaling.node(node), event, sendOptions);
@@ -549,6 +556,7 @@ final class SignalingHub {
 
   /** Ends every session (node shutting down). */
   Future<Void> closeAll() {
+    closing = true;
     List<Future<Void>> ended = new ArrayList<>();
     for (PeerSession session : List.copyOf(sessions.values())) {
       ended.add(end(session, "left"));

@@ -31,15 +31,17 @@ final class SupervisorHarness implements AutoCloseable {
   final List<StateChange> states = new CopyOnWriteArrayList<>();
   private final LinkedBlockingQueue<StateChange> stateQueue = new LinkedBlockingQueue<>();
   final int signalingPort;
+  private final String signalingDeployment;
+  private final String managerDeployment;
 
   SupervisorHarness(JsonObject signalingOverrides, JsonObject supervisorConfig) {
     BusCodecs.register(vertx);
     JsonObject sig = new JsonObject().put("port", 0).put("devMode", true).put("maxMessagesPerSecond", 2_000)
         .put("burstMessages", 4_000).put("resumeBufferMessages", 4_096).mergeIn(signalingOverrides);
-    Await.result(vertx.deployVerticle(signaling, new DeploymentOptions()
+    signalingDeployment = Await.result(vertx.deployVerticle(signaling, new DeploymentOptions()
         .setConfig(new JsonObject().put("signaling", sig))));
     signalingPort = signaling.actualPort();
-    Await.result(vertx.deployVerticle(manager, new DeploymentOptions()
+    managerDeployment = Await.result(vertx.deployVerticle(manager, new DeploymentOptions()
         .setConfig(new JsonObject().put("supervisor", supervisorConfig))));
     Await.result(vertx.eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
       states.add(m.body());
@@ -116,6 +118,9 @@ final class SupervisorHarness implements AutoCloseable {
 
   @Override
   public void close() {
+    // Supervisors first, then signaling (as PeerMeshNode#close): each side's last words find the other listening.
+    Await.result(vertx.undeploy(managerDeployment), 60);
+    Await.result(vertx.undeploy(signalingDeployment), 60);
     Await.result(vertx.close(), 60);
   }
 }
