@@ -61,21 +61,6 @@ export function encodeData(seq, payload) {
 /** Bytes a batch may hold (ChannelMux.java BATCH_MAX_BYTES); one bigger message goes alone. */
 export const BATCH_MAX_BYTES = 16 * 1024;
 
-/** How many of `payloads` fit one batch frame (at least one). */
-export function batchLength(payloads) {
-  let bytes = HEADER_BYTES;
-  let n = 0;
-  for (const payload of payloads) {
-    const cost = BATCH_ENTRY_BYTES + payload.length;
-    if (n > 0 && bytes + cost > BATCH_MAX_BYTES) {
-      break;
-    }
-    bytes += cost;
-    n++;
-  }
-  return n;
-}
-
 /** Consecutive messages from `firstSeq` in one frame: a DATA frame for one, else BATCH. */
 export function encodeBatch(firstSeq, payloads) {
   if (payloads.length === 1) {

@@ -7,8 +7,8 @@
  */
 import { CHANNELS } from './channels.js';
 import {
-  HEADER_BYTES, PRESENCE_DATA, PRESENCE_HEARTBEAT, PRESENCE_PROBE, PRESENCE_PROBE_REPLY,
-  batchLength, encodeAck, encodeBatch, encodeHeartbeat, encodePresence, parseFrame,
+  BATCH_ENTRY_BYTES, BATCH_MAX_BYTES, HEADER_BYTES, PRESENCE_DATA, PRESENCE_HEARTBEAT, PRESENCE_PROBE,
+  PRESENCE_PROBE_REPLY, encodeAck, encodeBatch, encodeHeartbeat, encodePresence, parseFrame,
   ReliableReceiver, ReliableSender, ResendBufferFull, ReorderOverflow,
 } from './framing.js';
 import { Deque } from './util.js';
@@ -188,11 +188,17 @@ export class ChannelMux {
     while (s.nextToTransmit < s.sender.nextSeq && this._roomFor(label, path)) {
       // Acknowledged meanwhile (e.g. over the other path): skip ahead.
       s.nextToTransmit = Math.max(s.nextToTransmit, s.sender.firstUnacked);
-      const waiting = [];
-      for (let seq = s.nextToTransmit; seq < s.sender.nextSeq && waiting.length < 1024; seq++) {
-        waiting.push(s.sender.payload(seq));
+      const batch = [];
+      let bytes = HEADER_BYTES;
+      for (let seq = s.nextToTransmit; seq < s.sender.nextSeq; seq++) {
+        const payload = s.sender.payload(seq);
+        const cost = BATCH_ENTRY_BYTES + payload.length;
+        if (batch.length > 0 && bytes + cost > BATCH_MAX_BYTES) {
+          break;
+        }
+        batch.push(payload);
+        bytes += cost;
       }
-      const batch = waiting.slice(0, batchLength(waiting));
       if (batch.length === 0 || !path.send(label, encodeBatch(s.nextToTransmit, batch))) {
         return;
       }
