@@ -1,0 +1,84 @@
+// Unit tests of the browser client's channel mux: batching of sequenced bursts, as ChannelMuxTest.java.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BATCH_MAX_BYTES, DATA, parseFrame } from '../client/framing.js';
+import { ChannelMux } from '../client/mux.js';
+
+const OPTIONS = {
+  queueMaxMessages: 100, resendMaxMessages: 1000, resendMaxBytes: 1 << 24, highWaterBytes: 1 << 20,
+  lowPriorityHighWaterBytes: 1 << 18, ackEveryMessages: 64, relayRewindMs: 3000,
+};
+
+/** Two muxes wired back to back; `sent` holds the code-sync data frames a sent to b. */
+function pair() {
+  const delivered = [];
+  const errors = [];
+  const sent = [];
+  const a = new ChannelMux(OPTIONS, { deliver: () => {}, protocolError: (l, r) => errors.push(r) }, () => 0);
+  const b = new ChannelMux(OPTIONS, {
+    deliver: (label, seq, payload) => delivered.push(`${seq}:${payload.length}`),
+    protocolError: (label, reason) => errors.push(reason),
+  }, () => 0);
+  const wire = (to, record) => ({
+    send: (label, f) => {
+      if (record && label === 'code-sync' && f[0] !== 0x02) {
+        sent.push(f);
+      }
+      to.onFrame(label, f);
+      return true;
+    },
+    buffered: () => 0,
+    ready: () => true,
+  });
+  a.usePath(wire(b, true));
+  b.usePath(wire(a, false));
+  return { a, b, delivered, errors, sent, wire };
+}
+
+const messagesPerFrame = (sent) => sent.map((f) => {
+  const parsed = parseFrame(f);
+  return parsed.kind === 'batch' ? parsed.payloads.length : 1;
+});
+
+test('messages sent in one task leave together in batches once it ends', async () => {
+  const { a, delivered, sent } = pair();
+  for (let i = 0; i < 40; i++) {
+    assert.equal(a.offer('code-sync', new Uint8Array(1020)), null);
+  }
+  assert.equal(sent.length, 0, 'nothing leaves while the task runs');
+  await Promise.resolve();
+  // 1,024 bytes per entry with its length: 15 fit in 16 KiB with the header.
+  assert.deepEqual(messagesPerFrame(sent), [15, 15, 10]);
+  assert.deepEqual(delivered, Array.from({ length: 40 }, (_, i) => `${i + 1}:1020`));
+});
+
+test('a message too big for a batch goes alone between batches', async () => {
+  const { a, delivered, sent } = pair();
+  for (const size of [10, BATCH_MAX_BYTES + 1, 10, 10]) {
+    a.offer('code-sync', new Uint8Array(size));
+  }
+  await Promise.resolve();
+  assert.deepEqual(messagesPerFrame(sent), [1, 1, 2]);
+  assert.equal(sent[1][0], DATA);
+  assert.equal(delivered.length, 4);
+});
+
+test('after a path switch the unacknowledged are resent in a batch, and its duplicates acked at once', async () => {
+  const { a, b, delivered, sent, wire } = pair();
+  for (let i = 0; i < 5; i++) {
+    a.offer('code-sync', new Uint8Array(10));
+  }
+  await Promise.resolve();
+  a.usePath(wire(b, true));
+  assert.deepEqual(messagesPerFrame(sent), [5, 5], 'all five unacknowledged (acks every 64)');
+  assert.equal(delivered.length, 5, 'the resent batch is all duplicates');
+  a.usePath(wire(b, true));
+  assert.equal(sent.length, 2, 'the duplicates were acknowledged: nothing to resend');
+});
+
+test('a malformed batch is a protocol error and delivers nothing', () => {
+  const { b, delivered, errors } = pair();
+  b.onFrame('code-sync', new Uint8Array([0x03, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4, 1, 2, 3]));
+  assert.deepEqual(errors, ['a batch entry of 4 bytes, 3 left']);
+  assert.equal(delivered.length, 0);
+});
