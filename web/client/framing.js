@@ -143,7 +143,8 @@ function parseBatch(bytes, view, firstSeq) {
     if (!Number.isSafeInteger(firstSeq + payloads.length)) {
       throw new FrameError('sequence number beyond 2^53');
     }
-    payloads.push(bytes.subarray(offset, offset + length));
+    // A copy each: a view would keep the whole frame alive (and visible through .buffer) for every message.
+    payloads.push(bytes.slice(offset, offset + length));
     offset += length;
   }
   if (payloads.length === 0) {

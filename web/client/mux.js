@@ -122,15 +122,18 @@ export class ChannelMux {
 
   _pumpSoon(label) {
     if (this._pumpDue.size === 0) {
-      queueMicrotask(() => {
-        const due = CHANNELS.filter((spec) => this._pumpDue.has(spec.label));
-        this._pumpDue.clear();
-        for (const spec of due) {
-          this.pump(spec.label);
-        }
-      });
+      queueMicrotask(() => this.flushDue());
     }
     this._pumpDue.add(label);
+  }
+
+  /** Pumps what offers left for the microtask now (called by it, and before the path goes away). */
+  flushDue() {
+    const due = CHANNELS.filter((spec) => this._pumpDue.has(spec.label));
+    this._pumpDue.clear();
+    for (const spec of due) {
+      this.pump(spec.label);
+    }
   }
 
   /**
@@ -282,6 +285,8 @@ export class ChannelMux {
       ? frame.payloads.map((payload, i) => ({ seq: frame.firstSeq + i, payload }))
       : [frame];
     let deliveredNow = 0;
+    // A duplicate (the sender is resending) or a frame ahead of a gap is acknowledged at once, as alone.
+    let ackNow = false;
     for (const data of frames) {
       let ready;
       try {
@@ -300,9 +305,10 @@ export class ChannelMux {
         this.sink.deliver(label, ++seq, payload);
       }
       deliveredNow += ready.length;
+      ackNow ||= ready.length === 0;
     }
     s.deliveredSinceAck += deliveredNow;
-    if (s.deliveredSinceAck >= this.o.ackEveryMessages || deliveredNow < frames.length) {
+    if (s.deliveredSinceAck >= this.o.ackEveryMessages || ackNow) {
       // A duplicate means the sender is resending: acknowledge at once so it stops.
       this._sendAck(label, s);
     }
@@ -416,6 +422,7 @@ export class ChannelMux {
 
   /** Drops every queue and rejects drain waiters (the peer is gone). */
   dispose(error) {
+    this.flushDue();
     for (const queue of this.queues.values()) {
       queue.clear();
     }

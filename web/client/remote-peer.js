@@ -583,6 +583,8 @@ export class RemotePeer {
 
   /** Closes this peer for good (it left, or the client closes): state `closed`, announced to the room. */
   close(reason) {
+    // Messages sent in the task that closes still leave, before the link goes.
+    this.mux.flushDue();
     if (!this.ending && !this.terminal) {
       this._fire({ type: 'close', reason });
     }

@@ -35,6 +35,7 @@ test('a batch round-trips as consecutive messages; a batch of one is a data fram
   assert.equal(batch.kind, 'batch');
   assert.equal(batch.firstSeq, 5);
   assert.deepEqual(batch.payloads.map(text), ['five', '', 'seven']);
+  assert.equal(batch.payloads[2].buffer.byteLength, 5, 'each message is a copy, not a view of the frame');
   const alone = parseFrame(encodeBatch(3, [bytes('x')]));
   assert.equal(alone.kind, 'data');
   assert.equal(alone.seq, 3);

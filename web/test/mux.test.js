@@ -1,7 +1,7 @@
 // Unit tests of the browser client's channel mux: batching of sequenced bursts, as ChannelMuxTest.java.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BATCH_MAX_BYTES, DATA, parseFrame } from '../client/framing.js';
+import { BATCH_MAX_BYTES, DATA, encodeBatch, encodeData, parseFrame } from '../client/framing.js';
 import { ChannelMux } from '../client/mux.js';
 
 const OPTIONS = {
@@ -14,6 +14,7 @@ function pair() {
   const delivered = [];
   const errors = [];
   const sent = [];
+  const acks = [];
   const a = new ChannelMux(OPTIONS, { deliver: () => {}, protocolError: (l, r) => errors.push(r) }, () => 0);
   const b = new ChannelMux(OPTIONS, {
     deliver: (label, seq, payload) => delivered.push(`${seq}:${payload.length}`),
@@ -24,6 +25,9 @@ function pair() {
       if (record && label === 'code-sync' && f[0] !== 0x02) {
         sent.push(f);
       }
+      if (!record && label === 'code-sync' && f[0] === 0x02) {
+        acks.push(new DataView(f.buffer, f.byteOffset).getUint32(5));
+      }
       to.onFrame(label, f);
       return true;
     },
@@ -32,7 +36,7 @@ function pair() {
   });
   a.usePath(wire(b, true));
   b.usePath(wire(a, false));
-  return { a, b, delivered, errors, sent, wire };
+  return { a, b, acks, delivered, errors, sent, wire };
 }
 
 const messagesPerFrame = (sent) => sent.map((f) => {
@@ -81,4 +85,34 @@ test('a malformed batch is a protocol error and delivers nothing', () => {
   b.onFrame('code-sync', new Uint8Array([0x03, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 4, 1, 2, 3]));
   assert.deepEqual(errors, ['a batch entry of 4 bytes, 3 left']);
   assert.equal(delivered.length, 0);
+});
+
+test('messages sent in the task that disposes still leave', async () => {
+  const { a, delivered, sent } = pair();
+  for (let i = 0; i < 3; i++) {
+    a.offer('code-sync', new Uint8Array(10));
+  }
+  a.dispose(new Error('closing'));
+  assert.deepEqual(messagesPerFrame(sent), [3]);
+  assert.equal(delivered.length, 3);
+  await Promise.resolve();
+  assert.equal(sent.length, 1, 'the microtask finds nothing left');
+});
+
+test('only sequenced channels wait for the end of the task', () => {
+  const { a, b } = pair();
+  a.offer('presence', new Uint8Array([1, 2]));
+  assert.equal(b.channelStats('presence').messagesIn, 1, 'nothing to batch: sent at once');
+});
+
+test('a batch holding a duplicate is acknowledged at once even when it fills a gap', () => {
+  const { b, acks, delivered } = pair();
+  b.onFrame('code-sync', encodeData(1, new Uint8Array(1)));
+  b.onFrame('code-sync', encodeData(2, new Uint8Array(1)));
+  assert.deepEqual(acks, [], 'in order: acks wait for 64 messages or the timer');
+  b.onFrame('code-sync', encodeData(4, new Uint8Array(1)));
+  assert.deepEqual(acks, [2], 'ahead of a gap: acknowledged at once');
+  b.onFrame('code-sync', encodeBatch(2, [new Uint8Array(1), new Uint8Array(1)]));
+  assert.equal(delivered.length, 4);
+  assert.deepEqual(acks, [2, 4], '2 was a duplicate: the sender is resending');
 });

@@ -431,12 +431,14 @@ final class SignalingHub {
     metrics.sent();
   }
 
-  private void publish(RoomEventKind kind, PeerSession session, String json) {
+  /** Sends a room event to every node of the room; completes once it is handed to the bus. */
+  private Future<Void> publish(RoomEventKind kind, PeerSession session, String json) {
     RoomEvent event = new RoomEvent(kind, session.room, session.peer, nodeId, json);
+    boolean nodeClosing = closing;
     // Chained per session so a peer's events reach every node in the order they happened.
     session.published = session.published.transform(previous -> directory.roster(session.room)).map(roster -> {
       java.util.Set<String> nodes = new java.util.HashSet<>(roster.peers().values());
-      if (closing) {
+      if (nodeClosing) {
         // Every session here is ending: this node has no one left to tell, and its consumer is about to go.
         nodes.remove(nodeId);
       } else {
@@ -449,6 +451,7 @@ final class SignalingHub {
       }
       return null;
     });
+    return session.published;
   }
 
   /** A room event from any node (this one included) for the rooms this node holds. */
@@ -510,12 +513,13 @@ final class SignalingHub {
     return release(session)
         .compose(v -> directory.removeMember(session.room, session.peer, nodeId))
         .compose(v -> directory.dropSession(session.peer, s -> s.resumeHash().equals(session.resumeHash)))
-        .onComplete(done -> {
+        .transform(done -> {
           if (done.failed()) {
             LOG.log(Level.WARNING, "could not remove " + session.peer + " from the cluster maps", done.cause());
           }
-          publish(RoomEventKind.LEFT, session, Json.write(new ServerMessage.PeerLeft(session.room, session.peer,
-              reason)));
+          // Completes once peer-left is on its way to every node: a closing node waits for it.
+          return publish(RoomEventKind.LEFT, session, Json.write(new ServerMessage.PeerLeft(session.room,
+              session.peer, reason)));
         });
   }
 

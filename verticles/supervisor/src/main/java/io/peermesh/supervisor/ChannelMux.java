@@ -169,8 +169,11 @@ final class ChannelMux {
       // Nothing can move without a path; switching to one kicks the timer again.
       return false;
     }
-    for (Sequenced s : sequenced.values()) {
-      if (s.receiver.deliveredUpTo() > s.lastAckedSent || s.nextToTransmit < s.sender.nextSeq()
+    for (Map.Entry<ChannelSpec, Sequenced> entry : sequenced.entrySet()) {
+      Sequenced s = entry.getValue();
+      // Frames whose pump is queued are not the timer's work (the queued pump kicks it if they stay).
+      boolean waiting = s.nextToTransmit < s.sender.nextSeq() && !pumpDue.contains(entry.getKey());
+      if (s.receiver.deliveredUpTo() > s.lastAckedSent || waiting
           || (path.lossy() && s.sender.firstUnacked() < s.sender.nextSeq())) {
         return true;
       }
@@ -184,8 +187,10 @@ final class ChannelMux {
   }
 
   /**
-   * Accepts an application message for {@code channel}; it goes out when the owner's context has run the tasks
-   * already queued there (other offers, most likely), if the path allows.
+   * Accepts an application message for {@code channel}, sent if the path allows: at once, or on a sequenced
+   * channel when the owner's context has run the tasks already queued there (other offers, most likely), so
+   * that a burst leaves in batches. Other channels have nothing to batch, and their bounded queues must not
+   * fill up with messages the path would take.
    */
   Refusal offer(ChannelSpec channel, byte[] data) {
     Sequenced s = sequenced.get(channel);
@@ -208,7 +213,11 @@ final class ChannelMux {
     }
     messagesOut[channel.ordinal()]++;
     bytesOut[channel.ordinal()] += data.length;
-    pumpSoon(channel);
+    if (s != null) {
+      pumpSoon(channel);
+    } else {
+      pump(channel);
+    }
     return Refusal.NONE;
   }
 
@@ -216,11 +225,15 @@ final class ChannelMux {
     boolean scheduled = !pumpDue.isEmpty();
     pumpDue.add(channel);
     if (!scheduled) {
-      later.execute(this::pumpDue);
+      later.execute(this::flushDue);
     }
   }
 
-  private void pumpDue() {
+  /**
+   * Sends what offers left for the queued pump now (the scheduled task then finds nothing to do): called by
+   * that task, and before the path goes away, so that a message accepted just before a close still leaves.
+   */
+  void flushDue() {
     // In priority order (the set's order is the enum's); a pump that offers more schedules a new round.
     ChannelSpec[] due = pumpDue.toArray(new ChannelSpec[0]);
     pumpDue.clear();
@@ -419,6 +432,8 @@ final class ChannelMux {
     }
     List<Frames.Data> frames = frame instanceof Frames.Batch batch ? batch.frames() : List.of((Frames.Data) frame);
     int deliveredNow = 0;
+    // A duplicate (the sender is resending) or a frame ahead of a gap is acknowledged at once, as alone.
+    boolean ackNow = false;
     for (Frames.Data data : frames) {
       List<byte[]> ready;
       try {
@@ -432,10 +447,10 @@ final class ChannelMux {
         delivered(channel, ++seq, payload);
       }
       deliveredNow += ready.size();
+      ackNow |= ready.isEmpty();
     }
     s.deliveredSinceAck += deliveredNow;
-    if (s.deliveredSinceAck >= options.ackEveryMessages() || deliveredNow < frames.size()) {
-      // A duplicate means the sender is resending: acknowledge at once so it stops.
+    if (s.deliveredSinceAck >= options.ackEveryMessages() || ackNow) {
       sendAck(channel, s);
     }
   }

@@ -110,8 +110,12 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   @Override
   public Future<?> start() {
-    // Offers arriving together (a burst of bus requests) are sent as batches: see ChannelMux#offer.
-    mux = new ChannelMux(options, this, System::nanoTime, task -> context.runOnContext(v -> task.run()));
+    // Offers arriving together (a burst of bus requests) are sent as batches: see ChannelMux#offer. The pump
+    // then arms the short timer if anything is left for it.
+    mux = new ChannelMux(options, this, System::nanoTime, task -> context.runOnContext(v -> {
+      task.run();
+      kick();
+    }));
     impolite = request.peer().compareTo(request.remote()) > 0;
 
     MessageConsumer<OutboundMessage> sends = vertx.eventBus().consumer(Addresses.Supervisor.send(connectionId),
@@ -183,6 +187,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   @Override
   public Future<?> stop() {
     stopped.tryComplete();
+    if (mux != null) {
+      mux.flushDue();
+    }
     release();
     List<Future<?>> closing = new ArrayList<>();
     if (files != null) {
@@ -726,6 +733,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (ending) {
       return Future.succeededFuture();
     }
+    // Messages accepted just before the close leave before the link does.
+    mux.flushDue();
     if (controller != null && !controller.state().isTerminal()) {
       run(controller.fire(new ConnectionEvent.Close(reason)));
     }

@@ -30,6 +30,8 @@ class ChannelMuxTest {
     final List<byte[]> presenceSent = new ArrayList<>();
     /** Data and batch frames of code-sync, as sent. */
     final List<byte[]> codeSyncDataSent = new ArrayList<>();
+    /** The numbers code-sync acks carried, as sent. */
+    final List<Long> codeSyncAcksSent = new ArrayList<>();
 
     Wire(boolean lossy) {
       this.lossy = lossy;
@@ -45,6 +47,8 @@ class ChannelMuxTest {
       }
       if (channel == ChannelSpec.CODE_SYNC && bytes[0] != Frames.ACK) {
         codeSyncDataSent.add(bytes);
+      } else if (channel == ChannelSpec.CODE_SYNC) {
+        codeSyncAcksSent.add(ByteBuffer.wrap(bytes, 1, 8).getLong());
       }
       if (channel == ChannelSpec.PRESENCE) {
         presenceSent.add(bytes);
@@ -331,5 +335,52 @@ class ChannelMuxTest {
     AssertionError error = assertThrows(AssertionError.class, () -> mux[1].onFrame(ChannelSpec.CODE_SYNC, truncated));
     assertEquals("a batch entry of 4 bytes, 3 left", error.getMessage());
     assertEquals(0, delivered.size());
+  }
+
+  @Test
+  void onlySequencedChannelsWaitForTheQueuedPump() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires, SupervisorOptions.from(new JsonObject().put("filesPacing", false)),
+        contextTasks::add);
+    mux[0].offer(ChannelSpec.PRESENCE, "here".getBytes(StandardCharsets.UTF_8));
+    mux[0].offer(ChannelSpec.FILES, fileChunk(0));
+    mux[0].offer(ChannelSpec.CURSOR_POS, "1,2".getBytes(StandardCharsets.UTF_8));
+    assertEquals(3, delivered.size(), "nothing to batch: sent at once");
+    assertEquals(0, contextTasks.size());
+  }
+
+  @Test
+  void flushDueSendsWhatTheQueuedPumpWouldHave() throws Exception {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires, SupervisorOptions.defaults(), contextTasks::add);
+    for (int i = 0; i < 3; i++) {
+      mux[0].offer(ChannelSpec.CODE_SYNC, message(i, 10));
+    }
+    mux[0].flushDue();
+    assertEquals(List.of(3), messagesPerFrame(wires[0]));
+    assertEquals(3, delivered.size());
+    runContextTasks();
+    assertEquals(1, wires[0].codeSyncDataSent.size(), "the queued pump finds nothing left");
+  }
+
+  @Test
+  void aBatchHoldingADuplicateIsAcknowledgedAtOnceEvenWhenItFillsAGap() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    mux[1].onFrame(ChannelSpec.CODE_SYNC, bytes(new Frames.Data(1, message(0, 1)).encode()));
+    mux[1].onFrame(ChannelSpec.CODE_SYNC, bytes(new Frames.Data(2, message(1, 1)).encode()));
+    assertEquals(List.of(), wires[1].codeSyncAcksSent, "in order: acks wait for 64 messages or the timer");
+    mux[1].onFrame(ChannelSpec.CODE_SYNC, bytes(new Frames.Data(4, message(3, 1)).encode()));
+    assertEquals(List.of(2L), wires[1].codeSyncAcksSent, "ahead of a gap: acknowledged at once");
+    mux[1].onFrame(ChannelSpec.CODE_SYNC, bytes(Frames.encode(List.of(new Frames.Data(2, message(1, 1)),
+        new Frames.Data(3, message(2, 1))))));
+    assertEquals(4, delivered.size());
+    assertEquals(List.of(2L, 4L), wires[1].codeSyncAcksSent, "2 was a duplicate: the sender is resending");
+  }
+
+  private static byte[] bytes(ByteBuffer frame) {
+    byte[] out = new byte[frame.remaining()];
+    frame.get(out);
+    return out;
   }
 }
