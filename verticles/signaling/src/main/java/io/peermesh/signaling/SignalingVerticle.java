@@ -75,8 +75,15 @@ public final class SignalingVerticle extends VerticleBase {
             this::members)));
     router.route(PATH).handler(ctx -> ctx.request().toWebSocket().onSuccess(this::accept));
     StatusCollector collector = new StatusCollector(vertx, status);
-    router.get("/status.json").handler(ctx -> collector.collect().onComplete(rows -> ctx.response()
-        .putHeader("content-type", "application/json").end(rows.result().encode())));
+    router.get("/status.json").handler(ctx -> collector.collect().onComplete(rows -> {
+      if (rows.succeeded()) {
+        ctx.response().putHeader("content-type", "application/json").end(rows.result().encode());
+      } else {
+        // Answered either way: a request left without a response holds the client until its own timeout.
+        LOG.log(java.util.logging.Level.WARNING, "/status.json failed", rows.cause());
+        ctx.fail(500, rows.cause());
+      }
+    }));
     router.get("/status").handler(ctx -> ctx.reroute("/status.html"));
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
 
