@@ -63,4 +63,34 @@ class NodeShutdownTest {
     }
     assertEquals(List.of(), discarded, "every message found its consumer during the shutdown");
   }
+
+  @Test
+  void aPeerOnAnotherNodeHearsThatThePeersOfAClosingNodeLeft() throws Exception {
+    String cluster = TestNodes.uniqueClusterName();
+    PeerMeshNode closing = TestNodes.start(TestNodes.config(true, cluster, 5881, 5881, 5882));
+    PeerMeshNode staying = TestNodes.start(TestNodes.config(true, cluster, 5882, 5881, 5882));
+    Vertx clientVertx = Vertx.vertx();
+    try (SignalClient carol = SignalClient.connect(clientVertx, staying.signalingPort());
+        SignalClient dave = SignalClient.connect(clientVertx, closing.signalingPort())) {
+      carol.send(join("carol"));
+      carol.await("joined");
+      dave.send(join("dave"));
+      dave.await("joined");
+      carol.await(m -> "peer-joined".equals(m.getString("type")) && "dave".equals(m.getString("peer")),
+          "dave joining");
+
+      Await.result(closing.close(), 60);
+
+      JsonObject left = carol.await(m -> "peer-left".equals(m.getString("type")), "dave leaving");
+      assertEquals("dave", left.getString("peer"));
+      assertEquals("left", left.getString("reason"), "said before the node left the cluster, not node-lost");
+    } finally {
+      Await.result(staying.close(), 60);
+      Await.result(clientVertx.close());
+    }
+  }
+
+  private static JsonObject join(String peer) {
+    return new JsonObject().put("type", "join").put("v", 1).put("room", "shutdown-cluster").put("peer", peer);
+  }
 }

@@ -2,6 +2,7 @@ package io.peermesh.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.channel.Frames;
@@ -24,6 +25,8 @@ class ChannelMuxTest {
     ChannelMux to;
     final boolean lossy;
     int dropData;
+    /** Sends refused (returning false, as the relay does past its message budget) before any goes through. */
+    int refuse;
     /** Probes kept back until the test releases them (a real path is never synchronous). */
     boolean holdProbes;
     final List<byte[]> heldProbes = new ArrayList<>();
@@ -39,6 +42,10 @@ class ChannelMuxTest {
 
     @Override
     public boolean send(ChannelSpec channel, ByteBuffer frame) {
+      if (refuse > 0) {
+        refuse--;
+        return false;
+      }
       byte[] bytes = new byte[frame.remaining()];
       frame.get(bytes);
       if (bytes[0] == 0x01 && dropData > 0) {
@@ -382,5 +389,21 @@ class ChannelMuxTest {
     byte[] out = new byte[frame.remaining()];
     frame.get(out);
     return out;
+  }
+
+  @Test
+  void aBatchTheRelayRefusesStaysWholeForTheNextPump() throws Exception {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(true, wires, SupervisorOptions.defaults(), contextTasks::add);
+    wires[0].refuse = 1;
+    for (int i = 0; i < 3; i++) {
+      mux[0].offer(ChannelSpec.CODE_SYNC, message(i, 10));
+    }
+    runContextTasks();
+    assertEquals(0, delivered.size(), "refused: nothing sent, nothing skipped");
+    assertTrue(mux[0].needsTick(), "the timer will pump again");
+    mux[0].pumpAll();
+    assertEquals(List.of(3), messagesPerFrame(wires[0]));
+    assertEquals(3, delivered.size());
   }
 }
