@@ -76,6 +76,8 @@ final class ChannelMux {
   /** Runs a pump after the tasks already queued on the supervisor's context (see {@link #offer}). */
   private final Executor later;
   private final Set<ChannelSpec> pumpDue = EnumSet.noneOf(ChannelSpec.class);
+  /** A task to flush {@link #pumpDue} is queued: offers until it runs wait for it. */
+  private boolean burstOpen;
   /** Paces {@code files} by the queue it causes (null: pacing off, files limited by its buffer only). */
   private final DelayPacer filesPacer;
   private Path path;
@@ -187,10 +189,10 @@ final class ChannelMux {
   }
 
   /**
-   * Accepts an application message for {@code channel}, sent if the path allows: at once, or on a sequenced
-   * channel when the owner's context has run the tasks already queued there (other offers, most likely), so
-   * that a burst leaves in batches. Other channels have nothing to batch, and their bounded queues must not
-   * fill up with messages the path would take.
+   * Accepts an application message for {@code channel}, sent at once if the path allows; on a sequenced
+   * channel, offers that follow the first before the owner's context has run the tasks queued at that moment
+   * (other offers, most likely) wait for them and leave together in batches. Other channels have nothing to
+   * batch, and their bounded queues must not fill up with messages the path would take.
    */
   Refusal offer(ChannelSpec channel, byte[] data) {
     Sequenced s = sequenced.get(channel);
@@ -222,11 +224,18 @@ final class ChannelMux {
   }
 
   private void pumpSoon(ChannelSpec channel) {
-    boolean scheduled = !pumpDue.isEmpty();
-    pumpDue.add(channel);
-    if (!scheduled) {
-      later.execute(this::flushDue);
+    if (burstOpen) {
+      pumpDue.add(channel);
+      return;
     }
+    // The first offer of a burst goes at once (a lone message waits for nothing); those arriving before the
+    // queued task runs wait for it and leave together.
+    burstOpen = true;
+    later.execute(() -> {
+      burstOpen = false;
+      flushDue();
+    });
+    pump(channel);
   }
 
   /**
