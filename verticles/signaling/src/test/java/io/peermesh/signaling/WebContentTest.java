@@ -10,6 +10,7 @@ import io.peermesh.shared.bus.BusMessages.NodeStats;
 import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.testing.Await;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -67,7 +68,10 @@ class WebContentTest {
   @Test
   void statusJsonJoinsPushedStatesWithSnapshotsPulledFromEveryNode() {
     try (SignalingFixture f = new SignalingFixture(new JsonObject())) {
-      HttpClient http = f.vertx.createHttpClient();
+      // A connection per request: once, in a CI run, the request after a burst of polls on a reused connection
+      // went unanswered for 30 s (not reproduced since; /status.json itself is bounded by 2 s per node and now
+      // answers 500 on failure). The page under test is what is asserted here, not the client's pool.
+      HttpClient http = f.vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false));
       // Not clustered: the local supervisor manager answers.
       Await.result(f.vertx.eventBus().consumer(Addresses.Supervisor.LOCAL_STATS, m -> m.reply(new NodeStats("n1",
           List.of(stats("c-1", "connected", "host/relay"), stats("c-3", "connecting", null))))).completion());
