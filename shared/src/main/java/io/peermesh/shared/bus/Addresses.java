@@ -123,6 +123,45 @@ public final class Addresses {
     }
   }
 
+  /**
+   * Channel router: forwards what the clients behind relay supervisors send to the room's other relay
+   * supervisors (docs/ROUTER.md). One router per node with the supervisor role; it routes that node's
+   * connections.
+   */
+  public static final class Router {
+    private Router() {}
+
+    /**
+     * request, clustered: {@link BusMessages.RouteJoin} to the router of node {@code nodeId}, the node holding
+     * the connection ({@link BusMessages.SupervisorStarted#node()}). Reply: {@link BusMessages.RouteJoined} once
+     * the room's forwarding consumer is registered cluster-wide; a failure with code 404 (no such connection on
+     * this node) or 409 (the connection is in another room).
+     */
+    public static String join(String nodeId) {
+      return PREFIX + "router.join." + nodeId;
+    }
+
+    /**
+     * request, clustered: {@link BusMessages.RouteLeave} to the router of node {@code nodeId}. Reply:
+     * {@link BusMessages.RouteJoined} of the connection that left (its queued messages are dropped); a failure
+     * with code 404 when it was not routed there.
+     */
+    public static String leave(String nodeId) {
+      return PREFIX + "router.leave." + nodeId;
+    }
+
+    /**
+     * publish, clustered: {@link BusMessages.RoutedMessage}, every message a routed connection of {@code room}
+     * received; each router with routed connections in the room hands it to all of them but the source.
+     */
+    public static String forward(String room) {
+      return PREFIX + "router.room." + room;
+    }
+
+    /** publish, clustered: {@link BusMessages.RouteEvent} when a connection joins, leaves or overflows. */
+    public static final String EVENTS = PREFIX + "router.events";
+  }
+
   /** The node: cluster facts other verticles read. */
   public static final class Node {
     private Node() {}

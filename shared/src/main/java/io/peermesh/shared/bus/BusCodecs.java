@@ -30,7 +30,12 @@ public final class BusCodecs {
       BusMessages.FileSend.class,
       BusMessages.FileSendResult.class,
       BusMessages.FileReceived.class,
-      BusMessages.NodeStats.class);
+      BusMessages.NodeStats.class,
+      BusMessages.RouteJoin.class,
+      BusMessages.RouteLeave.class,
+      BusMessages.RouteJoined.class,
+      BusMessages.RoutedMessage.class,
+      BusMessages.RouteEvent.class);
 
   private BusCodecs() {}
 

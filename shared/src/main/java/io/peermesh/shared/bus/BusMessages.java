@@ -138,4 +138,46 @@ public final class BusMessages {
 
   /** Every supervised connection one node holds. */
   public record NodeStats(String node, List<ConnectionStats> connections) {}
+
+  /** Route what the client behind relay connection {@code connection} sends to the room's other routed ones. */
+  public record RouteJoin(String room, String connection) {}
+
+  /** Stop routing {@code connection}; its supervisor keeps running. */
+  public record RouteLeave(String room, String connection) {}
+
+  /** A connection joined (or left) routing on {@code node}; {@code routedHere}: routed connections of the room there. */
+  public record RouteJoined(String room, String connection, String node, int routedHere) {}
+
+  /**
+   * A message routed connection {@code connection} received on {@code channel} from its client {@code from};
+   * {@code seq} is its sequence number on that connection (0 on unsequenced channels).
+   */
+  public record RoutedMessage(String room, String connection, String from, String channel, long seq, byte[] data) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RoutedMessage m && room.equals(m.room) && connection.equals(m.connection)
+          && from.equals(m.from) && channel.equals(m.channel) && seq == m.seq && java.util.Arrays.equals(data, m.data);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(room, connection, from, channel, seq) * 31 + java.util.Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+      return "RoutedMessage[" + room + ", " + connection + ", " + from + ", " + channel + ", seq " + seq + ", "
+          + data.length + " bytes]";
+    }
+  }
+
+  /** Kinds of {@link RouteEvent}. */
+  public enum RouteEventKind { JOINED, LEFT, OVERFLOW }
+
+  /**
+   * A routed connection joined or left routing ({@code reason}: {@code leave}, {@code closed}, {@code failed},
+   * {@code gone}), or overflowed: its queue of undelivered reliable messages passed the bound, so it was taken
+   * out of routing ({@code reason} says how many were dropped) and its client must resynchronise.
+   */
+  public record RouteEvent(RouteEventKind kind, String room, String connection, String node, String reason) {}
 }

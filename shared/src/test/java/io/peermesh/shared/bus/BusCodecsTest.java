@@ -73,7 +73,16 @@ class BusCodecsTest {
           new BusMessages.NodeStats("node-1", List.of()),
           new BusMessages.NodeStats("node-1", List.of(new BusMessages.ConnectionStats("c-1", "room", "bot",
               "alice", "node-1", "connected", 2, "up", "direct", "host/prflx", "prflx",
-              List.of(new BusMessages.ChannelStats("files", 1, 2, 3, 4, 5))))))));
+              List.of(new BusMessages.ChannelStats("files", 1, 2, 3, 4, 5))))))),
+      Map.entry(BusMessages.RouteJoin.class, List.of(new BusMessages.RouteJoin("room", "c-1"))),
+      Map.entry(BusMessages.RouteLeave.class, List.of(new BusMessages.RouteLeave("room", "c-1"))),
+      Map.entry(BusMessages.RouteJoined.class, List.of(new BusMessages.RouteJoined("room", "c-1", "node-1", 2))),
+      Map.entry(BusMessages.RoutedMessage.class, List.of(
+          new BusMessages.RoutedMessage("room", "c-1", "alice", "code-sync", 9, new byte[] {7, (byte) 128}),
+          new BusMessages.RoutedMessage("room", "c-1", "alice", "cursor-pos", 0, new byte[0]))),
+      Map.entry(BusMessages.RouteEvent.class, List.of(
+          new BusMessages.RouteEvent(BusMessages.RouteEventKind.OVERFLOW, "room", "c-1", "node-1", "dropped 3"),
+          new BusMessages.RouteEvent(BusMessages.RouteEventKind.JOINED, "room", "c-1", "node-1", null))));
 
   static Stream<Record> samples() {
     return BusCodecs.TYPES.stream().flatMap(type -> {

@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.config.SignalingConfig;
+import io.peermesh.router.ChannelRouterVerticle;
 import io.peermesh.signaling.SignalingVerticle;
 import io.peermesh.supervisor.SupervisorManagerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -29,14 +30,16 @@ public final class PeerMeshNode {
   /** Deployment ids in the order they were deployed (null: the role is off). */
   private final String signalingDeployment;
   private final String supervisorDeployment;
+  private final String routerDeployment;
 
   private PeerMeshNode(Vertx vertx, String nodeId, SignalingVerticle signaling, String signalingDeployment,
-      String supervisorDeployment) {
+      String supervisorDeployment, String routerDeployment) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.signaling = signaling;
     this.signalingDeployment = signalingDeployment;
     this.supervisorDeployment = supervisorDeployment;
+    this.routerDeployment = routerDeployment;
   }
 
   /** Starts a node; the future completes once every verticle is deployed and the server listens. */
@@ -66,10 +69,15 @@ public final class PeerMeshNode {
     Future<String> supervisorDeployed = signalingDeployed.compose(id -> options.roles().contains("supervisor")
         ? vertx.deployVerticle(new SupervisorManagerVerticle(), new DeploymentOptions().setConfig(verticleConfig))
         : Future.succeededFuture());
-    return supervisorDeployed
+    // The router forwards between this node's supervisors, so it runs where they do.
+    Future<String> routerDeployed = supervisorDeployed.compose(id -> options.roles().contains("supervisor")
+        ? vertx.deployVerticle(new ChannelRouterVerticle(), new DeploymentOptions().setConfig(verticleConfig))
+        : Future.succeededFuture());
+    return routerDeployed
         .map(id -> {
           LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles());
-          return new PeerMeshNode(vertx, nodeId, signaling, signalingDeployed.result(), id);
+          return new PeerMeshNode(vertx, nodeId, signaling, signalingDeployed.result(), supervisorDeployed.result(),
+              id);
         })
         .recover(e -> {
           LOG.log(java.util.logging.Level.SEVERE, "deployment failed; closing the node", e);
@@ -128,13 +136,14 @@ public final class PeerMeshNode {
   }
 
   /**
-   * Shuts the node down in order: supervisors first (each closes its peer connection and leaves its room while
-   * signaling still runs), then signaling (every session ends; peers elsewhere hear {@code peer-left}), then
+   * Shuts the node down in order: the router (no more forwarding), then supervisors (each closes its peer
+   * connection and leaves its room while signaling still runs), then signaling (every session ends; peers elsewhere hear {@code peer-left}), then
    * Vert.x and the cluster membership. Closing Vert.x alone stops them all at once, and each side's last words
    * reach consumers the other side has already removed.
    */
   public Future<Void> close() {
-    Future<Void> undeployed = undeploy(supervisorDeployment).compose(v -> undeploy(signalingDeployment));
+    Future<Void> undeployed = undeploy(routerDeployment).compose(v -> undeploy(supervisorDeployment))
+        .compose(v -> undeploy(signalingDeployment));
     // Vert.x is closed from a thread of its own: a future completed on an event loop it has just shut down would
     // never run its listeners.
     return Future.fromCompletionStage(undeployed.toCompletionStage().toCompletableFuture()

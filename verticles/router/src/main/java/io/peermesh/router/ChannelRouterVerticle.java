@@ -1,0 +1,210 @@
+package io.peermesh.router;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.BusMessages.ConnectionStats;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.NodeStats;
+import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.RouteEvent;
+import io.peermesh.shared.bus.BusMessages.RouteEventKind;
+import io.peermesh.shared.bus.BusMessages.RouteJoin;
+import io.peermesh.shared.bus.BusMessages.RouteJoined;
+import io.peermesh.shared.bus.BusMessages.RouteLeave;
+import io.peermesh.shared.bus.BusMessages.RoutedMessage;
+import io.peermesh.shared.bus.BusMessages.SendAck;
+import io.peermesh.shared.bus.BusMessages.StateChange;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.protocol.RoomNames;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Logger;
+
+/**
+ * The channel router of one node (docs/ROUTER.md): what the client behind a routed relay connection sends on
+ * code-sync, cursor-pos, ai-stream or presence reaches the clients behind every other routed connection of the
+ * room, on any node. The source's router publishes it once per room; each router hands it to its own routed
+ * connections through their supervisors' send addresses, paced per target by {@link TargetPump}.
+ */
+public final class ChannelRouterVerticle extends VerticleBase {
+  /** Failure codes of a refused join or leave. */
+  public static final int BAD_REQUEST = 400;
+  public static final int NOT_FOUND = 404;
+  public static final int WRONG_ROOM = 409;
+
+  private static final Logger LOG = Logger.getLogger(ChannelRouterVerticle.class.getName());
+
+  private RouterOptions options;
+  private String nodeId;
+  private DeliveryOptions toSupervisor;
+  private final Map<String, RoomRoute> rooms = new HashMap<>();
+  /** Room of every routed connection of this node. */
+  private final Map<String, String> roomOf = new HashMap<>();
+
+  @Override
+  public Future<?> start() {
+    BusCodecs.register(vertx);
+    options = RouterOptions.from(config().getJsonObject("router"));
+    nodeId = config().getString("nodeId", "local");
+    toSupervisor = new DeliveryOptions().setLocalOnly(true).setSendTimeout(options.sendTimeoutMs());
+    MessageConsumer<RouteJoin> join = vertx.eventBus().consumer(Addresses.Router.join(nodeId), this::onJoin);
+    MessageConsumer<RouteLeave> leave = vertx.eventBus().consumer(Addresses.Router.leave(nodeId), this::onLeave);
+    // Only this node's supervisors matter, and they publish here too.
+    MessageConsumer<StateChange> states = vertx.eventBus().localConsumer(Addresses.Supervisor.STATE,
+        m -> onState(m.body()));
+    return Future.all(join.completion(), leave.completion(), states.completion());
+  }
+
+  private void onJoin(Message<RouteJoin> msg) {
+    RouteJoin join = msg.body();
+    if (join == null || !RoomNames.isValid(join.room()) || join.connection() == null) {
+      msg.fail(BAD_REQUEST, "a join names a valid room and a connection");
+      return;
+    }
+    if (alreadyRouted(msg)) {
+      return;
+    }
+    vertx.eventBus().<NodeStats>request(Addresses.Supervisor.LOCAL_STATS, null,
+            new DeliveryOptions().setSendTimeout(options.sendTimeoutMs()))
+        .onComplete(ar -> {
+          ConnectionStats found = ar.failed() ? null : ar.result().body().connections().stream()
+              .filter(c -> c.connection().equals(join.connection())).findFirst().orElse(null);
+          if (found == null || found.state().equals("closed") || found.state().equals("failed")) {
+            msg.fail(NOT_FOUND, "no live connection " + join.connection() + " on node " + nodeId);
+          } else if (!found.room().equals(join.room())) {
+            msg.fail(WRONG_ROOM, "connection " + join.connection() + " is not in room " + join.room());
+          } else if (!alreadyRouted(msg)) {
+            addTarget(join.room(), join.connection()).onComplete(added -> {
+              if (added.succeeded()) {
+                msg.reply(joined(join.room(), join.connection()));
+              } else {
+                msg.fail(500, "routing " + join.connection() + ": " + added.cause().getMessage());
+              }
+            });
+          }
+        });
+  }
+
+  /** Answers a join for a connection routed already (a repeated join is answered as the first was). */
+  private boolean alreadyRouted(Message<RouteJoin> msg) {
+    RouteJoin join = msg.body();
+    String routedIn = roomOf.get(join.connection());
+    if (routedIn == null) {
+      return false;
+    }
+    if (routedIn.equals(join.room())) {
+      rooms.get(routedIn).ready.onComplete(ar -> msg.reply(joined(join.room(), join.connection())));
+    } else {
+      msg.fail(WRONG_ROOM, "connection " + join.connection() + " is routed in another room");
+    }
+    return true;
+  }
+
+  private void onLeave(Message<RouteLeave> msg) {
+    RouteLeave leave = msg.body();
+    if (leave == null || leave.connection() == null || leave.room() == null) {
+      msg.fail(BAD_REQUEST, "a leave names a room and a connection");
+    } else if (!leave.room().equals(roomOf.get(leave.connection()))) {
+      msg.fail(NOT_FOUND, "connection " + leave.connection() + " is not routed in room " + leave.room());
+    } else {
+      RouteJoined left = remove(leave.connection(), RouteEventKind.LEFT, "leave");
+      msg.reply(left);
+    }
+  }
+
+  private void onState(StateChange change) {
+    if (roomOf.containsKey(change.connection()) && (change.to().equals("closed") || change.to().equals("failed"))) {
+      remove(change.connection(), RouteEventKind.LEFT, change.to());
+    }
+  }
+
+  private Future<Void> addTarget(String room, String connection) {
+    RoomRoute route = rooms.computeIfAbsent(room, this::openRoom);
+    TargetPump pump = new TargetPump(connection, options.queueMaxMessages(), m -> handOver(connection, m),
+        (delay, task) -> vertx.setTimer(delay, t -> task.run()), options.retryMs(), this::ended);
+    route.targets.put(connection, pump);
+    roomOf.put(connection, room);
+    return route.ready.andThen(ar -> {
+      if (ar.succeeded()) {
+        publishEvent(RouteEventKind.JOINED, room, connection, null);
+      } else {
+        remove(connection, RouteEventKind.LEFT, "consumer registration failed");
+      }
+    });
+  }
+
+  private RoomRoute openRoom(String room) {
+    List<MessageConsumer<?>> consumers = new ArrayList<>();
+    for (ChannelSpec channel : ChannelSpec.values()) {
+      if (TargetQueue.routed(channel)) {
+        consumers.add(vertx.eventBus().<InboundMessage>localConsumer(
+            Addresses.Supervisor.inbound(room, channel.label()), m -> fromSupervisor(m.body())));
+      }
+    }
+    consumers.add(vertx.eventBus().<RoutedMessage>consumer(Addresses.Router.forward(room), m -> toTargets(m.body())));
+    return new RoomRoute(room, consumers);
+  }
+
+  /** A supervisor of this node received a message: if its connection is routed, the room's routers get it. */
+  private void fromSupervisor(InboundMessage in) {
+    if (in.room().equals(roomOf.get(in.connection()))) {
+      vertx.eventBus().publish(Addresses.Router.forward(in.room()),
+          new RoutedMessage(in.room(), in.connection(), in.from(), in.channel(), in.seq(), in.data()));
+    }
+  }
+
+  private void toTargets(RoutedMessage message) {
+    RoomRoute route = rooms.get(message.room());
+    if (route == null) {
+      return;
+    }
+    // A copy: a pump that ends inside offer() removes itself from the map.
+    for (TargetPump pump : List.copyOf(route.targets.values())) {
+      if (!pump.connection().equals(message.connection())) {
+        pump.offer(message);
+      }
+    }
+  }
+
+  private Future<SendAck> handOver(String connection, RoutedMessage message) {
+    return vertx.eventBus().<SendAck>request(Addresses.Supervisor.send(connection),
+        new OutboundMessage(message.channel(), message.data()), toSupervisor).map(Message::body);
+  }
+
+  private void ended(TargetPump pump, String reason) {
+    boolean overflow = reason.startsWith("overflow");
+    if (overflow) {
+      LOG.warning("routed connection " + pump.connection() + " taken out of routing: " + reason);
+    }
+    remove(pump.connection(), overflow ? RouteEventKind.OVERFLOW : RouteEventKind.LEFT, reason);
+  }
+
+  private RouteJoined remove(String connection, RouteEventKind kind, String reason) {
+    String room = roomOf.remove(connection);
+    RoomRoute route = rooms.get(room);
+    TargetPump pump = route.targets.remove(connection);
+    pump.stop();
+    if (route.targets.isEmpty()) {
+      rooms.remove(room);
+      route.unregister();
+    }
+    publishEvent(kind, room, connection, reason);
+    return new RouteJoined(room, connection, nodeId, route.targets.size());
+  }
+
+  private RouteJoined joined(String room, String connection) {
+    RoomRoute route = rooms.get(room);
+    return new RouteJoined(room, connection, nodeId, route == null ? 0 : route.targets.size());
+  }
+
+  private void publishEvent(RouteEventKind kind, String room, String connection, String reason) {
+    vertx.eventBus().publish(Addresses.Router.EVENTS, new RouteEvent(kind, room, connection, nodeId, reason));
+  }
+}

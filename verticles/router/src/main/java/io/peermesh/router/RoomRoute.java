@@ -1,0 +1,26 @@
+package io.peermesh.router;
+
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One room's routed connections on this node and the consumers that feed them; gone with its last target. */
+final class RoomRoute {
+  final String room;
+  final Map<String, TargetPump> targets = new LinkedHashMap<>();
+  private final List<MessageConsumer<?>> consumers;
+  /** Completes once every consumer is registered (cluster-wide for the forwarding one). */
+  final Future<Void> ready;
+
+  RoomRoute(String room, List<MessageConsumer<?>> consumers) {
+    this.room = room;
+    this.consumers = List.copyOf(consumers);
+    this.ready = Future.all(this.consumers.stream().map(MessageConsumer::completion).toList()).mapEmpty();
+  }
+
+  Future<Void> unregister() {
+    return Future.join(consumers.stream().map(MessageConsumer::unregister).toList()).mapEmpty();
+  }
+}
