@@ -134,8 +134,8 @@ public final class Addresses {
     /**
      * request, clustered: {@link BusMessages.RouteJoin} to the router of node {@code nodeId}, the node holding
      * the connection ({@link BusMessages.SupervisorStarted#node()}). Reply: {@link BusMessages.RouteJoined} once
-     * the room's forwarding consumer is registered cluster-wide; a failure with code 404 (no such connection on
-     * this node) or 409 (the connection is in another room).
+     * every router of the cluster knows this node routes the room (see {@link #roster}); a failure with code 400
+     * (malformed), 404 (no such live connection on this node) or 409 (the connection is in another room).
      */
     public static String join(String nodeId) {
       return PREFIX + "router.join." + nodeId;
@@ -151,11 +151,23 @@ public final class Addresses {
     }
 
     /**
-     * publish, clustered: {@link BusMessages.RoutedMessage}, every message a routed connection of {@code room}
-     * received; each router with routed connections in the room hands it to all of them but the source.
+     * send, clustered: {@link BusMessages.RoutedMessage} to the router of node {@code nodeId}, which has routed
+     * connections in the message's room; it hands the message to all of them but the source. Registered once when
+     * the router starts, so a message never races a fresh subscription still spreading through the cluster.
      */
-    public static String forward(String room) {
-      return PREFIX + "router.room." + room;
+    public static String deliver(String nodeId) {
+      return PREFIX + "router.deliver." + nodeId;
+    }
+
+    /**
+     * request, clustered: {@link BusMessages.RouteRoster} from another node's router (rooms where it started or
+     * stopped routing, or its hello when it starts) to the router of node {@code nodeId}. Reply: this router's own
+     * {@link BusMessages.RouteRoster} (every room it routes, as a snapshot) to a hello, an empty one otherwise. A
+     * join is answered only after every router has answered (or timed out), so a message sent after the answer is
+     * forwarded to the new connection from any node.
+     */
+    public static String roster(String nodeId) {
+      return PREFIX + "router.roster." + nodeId;
     }
 
     /** publish, clustered: {@link BusMessages.RouteEvent} when a connection joins, leaves or overflows. */

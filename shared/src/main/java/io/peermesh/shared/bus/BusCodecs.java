@@ -35,6 +35,7 @@ public final class BusCodecs {
       BusMessages.RouteLeave.class,
       BusMessages.RouteJoined.class,
       BusMessages.RoutedMessage.class,
+      BusMessages.RouteRoster.class,
       BusMessages.RouteEvent.class);
 
   private BusCodecs() {}

@@ -171,6 +171,12 @@ public final class BusMessages {
     }
   }
 
+  /**
+   * Rooms where node {@code node}'s router started ({@code added}) or stopped ({@code removed}) routing. A
+   * {@code snapshot} lists them all in {@code added} and replaces what the receiver knew of that node.
+   */
+  public record RouteRoster(String node, List<String> added, List<String> removed, boolean snapshot) {}
+
   /** Kinds of {@link RouteEvent}. */
   public enum RouteEventKind { JOINED, LEFT, OVERFLOW }
 

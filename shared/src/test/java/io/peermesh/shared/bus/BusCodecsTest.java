@@ -80,6 +80,9 @@ class BusCodecsTest {
       Map.entry(BusMessages.RoutedMessage.class, List.of(
           new BusMessages.RoutedMessage("room", "c-1", "alice", "code-sync", 9, new byte[] {7, (byte) 128}),
           new BusMessages.RoutedMessage("room", "c-1", "alice", "cursor-pos", 0, new byte[0]))),
+      Map.entry(BusMessages.RouteRoster.class, List.of(
+          new BusMessages.RouteRoster("node-1", List.of("a", "b"), List.of(), true),
+          new BusMessages.RouteRoster("node-2", List.of(), List.of("a"), false))),
       Map.entry(BusMessages.RouteEvent.class, List.of(
           new BusMessages.RouteEvent(BusMessages.RouteEventKind.OVERFLOW, "room", "c-1", "node-1", "dropped 3"),
           new BusMessages.RouteEvent(BusMessages.RouteEventKind.JOINED, "room", "c-1", "node-1", null))));

@@ -11,6 +11,7 @@ import io.peermesh.shared.bus.BusMessages.RouteEventKind;
 import io.peermesh.shared.bus.BusMessages.RouteJoin;
 import io.peermesh.shared.bus.BusMessages.RouteJoined;
 import io.peermesh.shared.bus.BusMessages.RouteLeave;
+import io.peermesh.shared.bus.BusMessages.RouteRoster;
 import io.peermesh.shared.bus.BusMessages.RoutedMessage;
 import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.bus.BusMessages.StateChange;
@@ -21,6 +22,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,8 +32,9 @@ import java.util.logging.Logger;
 /**
  * The channel router of one node (docs/ROUTER.md): what the client behind a routed relay connection sends on
  * code-sync, cursor-pos, ai-stream or presence reaches the clients behind every other routed connection of the
- * room, on any node. The source's router publishes it once per room; each router hands it to its own routed
- * connections through their supervisors' send addresses, paced per target by {@link TargetPump}.
+ * room, on any node. The source's router sends it once to each node routing the room ({@link RoomRoster}, kept
+ * by the routers' announcements); each router hands it to its own routed connections through their supervisors'
+ * send addresses, paced per target by {@link TargetPump}.
  */
 public final class ChannelRouterVerticle extends VerticleBase {
   /** Failure codes of a refused join or leave. */
@@ -44,6 +47,8 @@ public final class ChannelRouterVerticle extends VerticleBase {
   private RouterOptions options;
   private String nodeId;
   private DeliveryOptions toSupervisor;
+  private DeliveryOptions toRouter;
+  private final RoomRoster roster = new RoomRoster();
   private final Map<String, RoomRoute> rooms = new HashMap<>();
   /** Room of every routed connection of this node. */
   private final Map<String, String> roomOf = new HashMap<>();
@@ -54,12 +59,53 @@ public final class ChannelRouterVerticle extends VerticleBase {
     options = RouterOptions.from(config().getJsonObject("router"));
     nodeId = config().getString("nodeId", "local");
     toSupervisor = new DeliveryOptions().setLocalOnly(true).setSendTimeout(options.sendTimeoutMs());
+    toRouter = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
     MessageConsumer<RouteJoin> join = vertx.eventBus().consumer(Addresses.Router.join(nodeId), this::onJoin);
     MessageConsumer<RouteLeave> leave = vertx.eventBus().consumer(Addresses.Router.leave(nodeId), this::onLeave);
+    MessageConsumer<RoutedMessage> deliver = vertx.eventBus().consumer(Addresses.Router.deliver(nodeId),
+        m -> toTargets(m.body()));
+    MessageConsumer<RouteRoster> rosters = vertx.eventBus().consumer(Addresses.Router.roster(nodeId),
+        this::onRoster);
     // Only this node's supervisors matter, and they publish here too.
     MessageConsumer<StateChange> states = vertx.eventBus().localConsumer(Addresses.Supervisor.STATE,
         m -> onState(m.body()));
-    return Future.all(join.completion(), leave.completion(), states.completion());
+    MessageConsumer<String> memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT,
+        m -> roster.forget(m.body()));
+    return Future.all(List.of(join.completion(), leave.completion(), deliver.completion(), rosters.completion(),
+            states.completion(), memberLeft.completion()))
+        // A hello to every router already up: each answers with the rooms it routes.
+        .compose(v -> announce(new RouteRoster(nodeId, List.of(), List.of(), true)));
+  }
+
+  /** Sends {@code change} to every other member's router; completes when all answered or timed out. */
+  private Future<Void> announce(RouteRoster change) {
+    List<Future<?>> answers = new ArrayList<>();
+    for (String member : otherMembers()) {
+      answers.add(vertx.eventBus().<RouteRoster>request(Addresses.Router.roster(member), change, toRouter)
+          .onSuccess(reply -> {
+            if (change.snapshot()) {
+              roster.apply(reply.body());
+            }
+          }));
+    }
+    // A member without a router (no supervisor role) or one that is going away does not hold anyone up.
+    return Future.join(answers).otherwiseEmpty().mapEmpty();
+  }
+
+  private List<String> otherMembers() {
+    Object members = vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).get(Addresses.Node.MEMBERS_KEY);
+    if (!(members instanceof JsonArray list)) {
+      return List.of();
+    }
+    return list.stream().map(String::valueOf).filter(m -> !m.equals(nodeId)).toList();
+  }
+
+  private void onRoster(Message<RouteRoster> msg) {
+    RouteRoster change = msg.body();
+    roster.apply(change);
+    // A hello gets every room routed here; a change only an acknowledgement.
+    msg.reply(change.snapshot() ? new RouteRoster(nodeId, List.copyOf(rooms.keySet()), List.of(), true)
+        : new RouteRoster(nodeId, List.of(), List.of(), false));
   }
 
   private void onJoin(Message<RouteJoin> msg) {
@@ -126,7 +172,12 @@ public final class ChannelRouterVerticle extends VerticleBase {
   }
 
   private Future<Void> addTarget(String room, String connection) {
-    RoomRoute route = rooms.computeIfAbsent(room, this::openRoom);
+    RoomRoute route = rooms.get(room);
+    if (route == null) {
+      route = openRoom(room);
+      rooms.put(room, route);
+      route.ready = route.ready.compose(v -> announce(new RouteRoster(nodeId, List.of(room), List.of(), false)));
+    }
     TargetPump pump = new TargetPump(connection, options.queueMaxMessages(), m -> handOver(connection, m),
         (delay, task) -> vertx.setTimer(delay, t -> task.run()), options.retryMs(), this::ended);
     route.targets.put(connection, pump);
@@ -134,7 +185,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
     return route.ready.andThen(ar -> {
       if (ar.succeeded()) {
         publishEvent(RouteEventKind.JOINED, room, connection, null);
-      } else {
+      } else if (roomOf.containsKey(connection)) {
         remove(connection, RouteEventKind.LEFT, "consumer registration failed");
       }
     });
@@ -148,15 +199,18 @@ public final class ChannelRouterVerticle extends VerticleBase {
             Addresses.Supervisor.inbound(room, channel.label()), m -> fromSupervisor(m.body())));
       }
     }
-    consumers.add(vertx.eventBus().<RoutedMessage>consumer(Addresses.Router.forward(room), m -> toTargets(m.body())));
     return new RoomRoute(room, consumers);
   }
 
   /** A supervisor of this node received a message: if its connection is routed, the room's routers get it. */
   private void fromSupervisor(InboundMessage in) {
     if (in.room().equals(roomOf.get(in.connection()))) {
-      vertx.eventBus().publish(Addresses.Router.forward(in.room()),
-          new RoutedMessage(in.room(), in.connection(), in.from(), in.channel(), in.seq(), in.data()));
+      RoutedMessage message = new RoutedMessage(in.room(), in.connection(), in.from(), in.channel(), in.seq(),
+          in.data());
+      toTargets(message);
+      for (String node : roster.nodes(in.room())) {
+        vertx.eventBus().send(Addresses.Router.deliver(node), message);
+      }
     }
   }
 
@@ -194,6 +248,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
     if (route.targets.isEmpty()) {
       rooms.remove(room);
       route.unregister();
+      announce(new RouteRoster(nodeId, List.of(), List.of(room), false));
     }
     publishEvent(kind, room, connection, reason);
     return new RouteJoined(room, connection, nodeId, route.targets.size());

@@ -6,13 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** One room's routed connections on this node and the consumers that feed them; gone with its last target. */
+/**
+ * One room's routed connections on this node and the local consumers of its supervisors' messages; gone with
+ * its last target.
+ */
 final class RoomRoute {
   final String room;
   final Map<String, TargetPump> targets = new LinkedHashMap<>();
   private final List<MessageConsumer<?>> consumers;
-  /** Completes once every consumer is registered (cluster-wide for the forwarding one). */
-  final Future<Void> ready;
+  /** Completes once the consumers are registered and every other router knows this node routes the room. */
+  Future<Void> ready;
 
   RoomRoute(String room, List<MessageConsumer<?>> consumers) {
     this.room = room;

@@ -1,0 +1,67 @@
+package io.peermesh.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.NetworkNamespace;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The router contract on a two-node Hazelcast cluster, the two routed relays of a pair on different nodes. */
+class ClusteredRouterTest extends RouterContract {
+  private static PeerMeshNode nodeA;
+  private static PeerMeshNode nodeB;
+  private static String cluster;
+
+  @BeforeAll
+  static void start() {
+    NetworkNamespace.requireInCi();
+    NetworkNamespace.assume();
+    cluster = TestNodes.uniqueClusterName();
+    nodeA = TestNodes.start(config(true, cluster, 5891, 5891, 5892));
+    nodeB = TestNodes.start(config(true, cluster, 5892, 5891, 5892));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (nodeB != null) {
+      Await.result(nodeB.close());
+    }
+    if (nodeA != null) {
+      Await.result(nodeA.close());
+    }
+  }
+
+  @Test
+  void aNodeThatStartsLaterLearnsTheRoomsRoutedElsewhere() throws Exception {
+    listen();
+    Pair alice = pairOn("alice", nodeA.nodeId()::equals);
+    Pair bob = pairOn("bob", nodeB.nodeId()::equals);
+    join(alice.relay());
+    join(bob.relay());
+    PeerMeshNode nodeC = TestNodes.start(config(true, cluster, 5893, 5891, 5892, 5893));
+    try {
+      Pair erin = pairOn("erin", nodeC.nodeId()::equals);
+      join(erin.relay());
+      sendNumbered(erin.client(), "code-sync", "from-c", 20);
+      assertEquals(numbered("from-c", 20), take(alice.client(), "code-sync", 20), "node C learned A routes it");
+      assertEquals(numbered("from-c", 20), take(bob.client(), "code-sync", 20), "and B");
+      sendNumbered(alice.client(), "code-sync", "to-c", 20);
+      assertEquals(numbered("to-c", 20), take(erin.client(), "code-sync", 20), "A heard C's announcement");
+    } finally {
+      Await.result(nodeC.close());
+    }
+  }
+
+  @Override
+  protected PeerMeshNode driver() {
+    return nodeA;
+  }
+
+  @Override
+  protected List<PeerMeshNode> nodes() {
+    return List.of(nodeA, nodeB);
+  }
+}
