@@ -53,6 +53,8 @@ const client = new PeerMeshClient({
   resume: sessionStorage.getItem(resumeKey) ?? undefined,
   // ?relay=1: TURN relays only (the status indicator then shows the relay path).
   relayOnly: query.get('relay') === '1',
+  // ?connect=relay-alice: link with these peers only, such as a routed server-side relay (docs/ROUTER.md).
+  ...(query.get('connect') ? { connectTo: query.get('connect').split(',').filter((p) => NAME.test(p)) } : {}),
 });
 window.peermesh = client;
 

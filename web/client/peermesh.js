@@ -76,6 +76,11 @@ export const CLIENT_DEFAULTS = Object.freeze({
   maxIncomingFilesPerPeer: 4,
   /** (offer: {from, id, name, size, type, sha256}) => boolean; null accepts every file within the limits. */
   acceptFile: null,
+  /**
+   * Peer ids this client links with, for instance only its server-side relay (docs/ROUTER.md); null: every
+   * peer of the room (a mesh). Peers left out get no link and no peer-joined/peer-left events.
+   */
+  connectTo: null,
   /** Test seams. */
   WebSocketImpl: undefined,
   RTCPeerConnectionImpl: undefined,
@@ -158,6 +163,11 @@ function validate(options) {
   if (o.acceptFile !== null && typeof o.acceptFile !== 'function') {
     throw bad('acceptFile must be a function or null');
   }
+  if (o.connectTo !== null && !(Array.isArray(o.connectTo) && o.connectTo.every((p) => typeof p === 'string'
+      && NAME.test(p)))) {
+    throw bad('connectTo must be null or an array of peer ids');
+  }
+  o.connectTo = o.connectTo === null ? null : Object.freeze([...o.connectTo]);
   reconnectConfig(o.reconnect);
   return { url: resolveUrl(url), room, token: token ?? null, peer: peer ?? null, resume: resume || null,
     options: Object.freeze(o) };
@@ -331,6 +341,11 @@ export class PeerMeshClient extends EventTarget {
     this._emit('peers', { peers: this.peers() });
   }
 
+  /** True when this client links with `peer` once both are in the room (option `connectTo`). */
+  linksWith(peer) {
+    return this.options.connectTo === null || this.options.connectTo.includes(peer);
+  }
+
   _eachPeer(fn) {
     for (const remote of this.remotes.values()) {
       guard(() => fn(remote), (e) => this._internal(e));
@@ -338,7 +353,7 @@ export class PeerMeshClient extends EventTarget {
   }
 
   _addPeer(peer, announce, generationFloor = this.generationBase) {
-    if (this.remotes.has(peer) || peer === this.peerId || this.closed) {
+    if (this.remotes.has(peer) || peer === this.peerId || this.closed || !this.linksWith(peer)) {
       return this.remotes.get(peer);
     }
     const remote = new RemotePeer(this, peer, generationFloor);
