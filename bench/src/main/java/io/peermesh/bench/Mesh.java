@@ -4,11 +4,14 @@ import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.RouteJoin;
+import io.peermesh.shared.bus.BusMessages.RouteJoined;
 import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
 import io.peermesh.shared.bus.BusMessages.SupervisorStarted;
 import io.peermesh.shared.testing.Await;
+import io.peermesh.router.ChannelRouterVerticle;
 import io.peermesh.signaling.SignalingVerticle;
 import io.peermesh.supervisor.SupervisorManagerVerticle;
 import io.vertx.core.DeploymentOptions;
@@ -29,6 +32,7 @@ final class Mesh implements AutoCloseable {
   final int signalingPort;
   private final String signalingDeployment;
   private final String managerDeployment;
+  private final String routerDeployment;
   private final Map<String, Promise<Void>> connected = new ConcurrentHashMap<>();
   private final List<Handler<StateChange>> stateListeners = new CopyOnWriteArrayList<>();
 
@@ -47,6 +51,7 @@ final class Mesh implements AutoCloseable {
     signalingPort = signaling.actualPort();
     managerDeployment = Await.result(vertx.deployVerticle(new SupervisorManagerVerticle(), new DeploymentOptions()
         .setConfig(new JsonObject().put("supervisor", supervisor))));
+    routerDeployment = Await.result(vertx.deployVerticle(new ChannelRouterVerticle()));
     Await.result(vertx.eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
       if (m.body().to().equals("connected")) {
         connected.computeIfAbsent(m.body().connection(), c -> Promise.promise()).tryComplete();
@@ -77,12 +82,23 @@ final class Mesh implements AutoCloseable {
         .map(reply -> reply.body().connection());
   }
 
+  /** Peers {@code a} and {@code b} of {@code room}, connected; returns their connections {@code [a, b]}. */
+  Future<String[]> pair2(String room, String a, String b) {
+    Future<String> first = supervise(room, a, b);
+    Future<String> second = supervise(room, b, a);
+    return Future.all(first, second).map(v -> new String[] {first.result(), second.result()});
+  }
+
   /** Both ends of a pair, connected; returns {@code [a, b]}. */
   Future<String[]> pair(String room) {
     // Peer ids are unique across rooms.
-    Future<String> a = supervise(room, room + "-a", room + "-b");
-    Future<String> b = supervise(room, room + "-b", room + "-a");
-    return Future.all(a, b).map(v -> new String[] {a.result(), b.result()});
+    return pair2(room, room + "-a", room + "-b");
+  }
+
+  /** Routes {@code connection} (a relay of this node) with the other routed relays of {@code room}. */
+  Future<RouteJoined> route(String room, String connection) {
+    return vertx.eventBus().<RouteJoined>request(Addresses.Router.join("local"), new RouteJoin(room, connection))
+        .map(r -> r.body());
   }
 
   Future<SendAck> send(String connection, String channel, byte[] data) {
@@ -110,6 +126,7 @@ final class Mesh implements AutoCloseable {
   @Override
   public void close() {
     // Supervisors first, then signaling (as PeerMeshNode#close): each side's last words find the other listening.
+    Await.result(vertx.undeploy(routerDeployment), 120);
     Await.result(vertx.undeploy(managerDeployment), 120);
     Await.result(vertx.undeploy(signalingDeployment), 120);
     Await.result(vertx.close(), 120);

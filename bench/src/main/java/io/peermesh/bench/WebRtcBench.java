@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Rows 1, 3, 4 and 5: setup, throughput and round trips, ours against bare webrtc-java and TCP. */
 final class WebRtcBench {
-  private static final String CODE_SYNC = "code-sync";
+  static final String CODE_SYNC = "code-sync";
   /** Idle round trips are measured in this many blocks of ours and bare, alternating. */
   private static final int IDLE_BLOCKS = 4;
   private final Sizes sizes;
@@ -189,7 +189,7 @@ final class WebRtcBench {
   }
 
   /** Keeps 256 sends in flight; a refused send (resend buffer full) is retried after the window drains. */
-  private static void pump(Mesh mesh, String from, byte[] payload, int count, int[] issued, int[] inFlight,
+  static void pump(Mesh mesh, String from, byte[] payload, int count, int[] issued, int[] inFlight,
       Promise<Void> done) {
     while (issued[0] < count && inFlight[0] < 256) {
       issued[0]++;

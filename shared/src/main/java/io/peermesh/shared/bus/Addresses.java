@@ -80,6 +80,15 @@ public final class Addresses {
       return PREFIX + "supervisor." + connection + ".send";
     }
 
+    /**
+     * request, clustered: {@link BusMessages.OutboundBatch}, several messages for one channel of one connection,
+     * taken in order until the first refusal. Reply: {@link BusMessages.BatchAck} with how many were taken and
+     * why the next was not. One bus round trip for many messages: the channel router forwards with it.
+     */
+    public static String sendBatch(String connection) {
+      return PREFIX + "supervisor." + connection + ".send-batch";
+    }
+
     /** request, clustered: empty body; closes the connection and undeploys its supervisor. Reply: "closed". */
     public static String close(String connection) {
       return PREFIX + "supervisor." + connection + ".close";

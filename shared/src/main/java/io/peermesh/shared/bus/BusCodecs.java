@@ -25,6 +25,8 @@ public final class BusCodecs {
       BusMessages.SupervisorStarted.class,
       BusMessages.OutboundMessage.class,
       BusMessages.SendAck.class,
+      BusMessages.OutboundBatch.class,
+      BusMessages.BatchAck.class,
       BusMessages.InboundMessage.class,
       BusMessages.StateChange.class,
       BusMessages.FileSend.class,

@@ -82,6 +82,46 @@ public final class BusMessages {
     }
   }
 
+  /** Messages for one channel of a supervised connection, to be sent in this order. */
+  public record OutboundBatch(String channel, List<byte[]> messages) {
+    public OutboundBatch {
+      messages = List.copyOf(messages);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof OutboundBatch b) || !channel.equals(b.channel) || messages.size() != b.messages.size()) {
+        return false;
+      }
+      for (int i = 0; i < messages.size(); i++) {
+        if (!java.util.Arrays.equals(messages.get(i), b.messages.get(i))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    @Override
+    public int hashCode() {
+      int hash = channel.hashCode();
+      for (byte[] m : messages) {
+        hash = 31 * hash + java.util.Arrays.hashCode(m);
+      }
+      return hash;
+    }
+
+    @Override
+    public String toString() {
+      return "OutboundBatch[" + channel + ", " + messages.size() + " messages]";
+    }
+  }
+
+  /**
+   * Reply to an {@link OutboundBatch}: the first {@code accepted} messages were taken; {@code code} says why the
+   * next was refused (as {@link SendAck#code()}), null when all were taken.
+   */
+  public record BatchAck(int accepted, String code) {}
+
   /** A supervisor changed state. */
   public record StateChange(String connection, String room, String peer, String remote, String from, String to,
       String reason, long attempt, String path) {}

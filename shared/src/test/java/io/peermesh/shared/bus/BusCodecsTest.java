@@ -53,6 +53,11 @@ class BusCodecsTest {
           new BusMessages.OutboundMessage("code-sync", new byte[] {0, 1, (byte) 255}))),
       Map.entry(BusMessages.SendAck.class, List.of(new BusMessages.SendAck(true, null),
           new BusMessages.SendAck(false, "queue-full"))),
+      Map.entry(BusMessages.OutboundBatch.class, List.of(
+          new BusMessages.OutboundBatch("code-sync", List.of(new byte[] {1}, new byte[0], new byte[] {(byte) 200})),
+          new BusMessages.OutboundBatch("presence", List.of()))),
+      Map.entry(BusMessages.BatchAck.class, List.of(new BusMessages.BatchAck(3, null),
+          new BusMessages.BatchAck(1, "resend-buffer-full"))),
       Map.entry(BusMessages.InboundMessage.class, List.of(
           new BusMessages.InboundMessage("room", "c-1", "alice", "ai-stream", 7, new byte[] {42}))),
       Map.entry(BusMessages.StateChange.class, List.of(

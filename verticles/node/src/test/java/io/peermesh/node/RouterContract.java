@@ -256,7 +256,9 @@ abstract class RouterContract {
     listen();
     Pair alice = pair("alice", null);
     Pair bob = pair("bob", alice.relay().node());
+    Pair dave = pairOn("dave", bob.relay().node()::equals);
     join(alice.relay());
+    join(dave.relay());
     RouteJoined first = join(bob.relay());
     assertEquals(first, join(bob.relay()), "a repeated join is answered as the first");
 
@@ -275,7 +277,10 @@ abstract class RouterContract {
     assertEquals(bob.relay().connection(), left.connection());
     assertEquals("leave", awaitEvent(RouteEventKind.LEFT, bob.relay().connection()).reason());
     assertEquals(404, failureCode(leave(bob.relay())), "not routed any more");
+    // dave's relay stays routed on bob's relay's node: once dave has all 20, that node's router has passed them
+    // all (in order), while bob's relay was away.
     sendNumbered(alice.client(), "code-sync", "while-away", 20);
+    assertEquals(numbered("while-away", 20), take(dave.client(), "code-sync", 20));
     join(bob.relay());
     sendNumbered(alice.client(), "code-sync", "back", 1);
     assertEquals(List.of("back1"), take(bob.client(), "code-sync", 1), "nothing was forwarded while away");

@@ -2,10 +2,11 @@ package io.peermesh.router;
 
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.peermesh.shared.bus.BusMessages.ConnectionStats;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.NodeStats;
-import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.OutboundBatch;
 import io.peermesh.shared.bus.BusMessages.RouteEvent;
 import io.peermesh.shared.bus.BusMessages.RouteEventKind;
 import io.peermesh.shared.bus.BusMessages.RouteJoin;
@@ -13,7 +14,6 @@ import io.peermesh.shared.bus.BusMessages.RouteJoined;
 import io.peermesh.shared.bus.BusMessages.RouteLeave;
 import io.peermesh.shared.bus.BusMessages.RouteRoster;
 import io.peermesh.shared.bus.BusMessages.RoutedMessage;
-import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.protocol.RoomNames;
@@ -227,9 +227,10 @@ public final class ChannelRouterVerticle extends VerticleBase {
     }
   }
 
-  private Future<SendAck> handOver(String connection, RoutedMessage message) {
-    return vertx.eventBus().<SendAck>request(Addresses.Supervisor.send(connection),
-        new OutboundMessage(message.channel(), message.data()), toSupervisor).map(Message::body);
+  private Future<BatchAck> handOver(String connection, List<RoutedMessage> run) {
+    OutboundBatch batch = new OutboundBatch(run.get(0).channel(), run.stream().map(RoutedMessage::data).toList());
+    return vertx.eventBus().<BatchAck>request(Addresses.Supervisor.sendBatch(connection), batch, toSupervisor)
+        .map(Message::body);
   }
 
   private void ended(TargetPump pump, String reason) {

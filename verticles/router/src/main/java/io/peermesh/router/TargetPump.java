@@ -1,16 +1,17 @@
 package io.peermesh.router;
 
 import io.peermesh.shared.bus.BusMessages.RoutedMessage;
-import io.peermesh.shared.bus.BusMessages.SendAck;
+import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * Hands one routed connection's messages to its supervisor, one at a time so a refusal never reorders them:
- * accepted → the next; refused because the supervisor's queue or resend buffer is full, or no answer in time →
+ * Hands one routed connection's messages to its supervisor, a run of one channel's messages per request and one
+ * request at a time, so a refusal never reorders them: all taken → the next run; the rest of a run refused because the supervisor's queue or resend buffer is full, or no answer in time →
  * the same message again after {@code retryMs}; any other refusal, or no supervisor → the target ends. Runs on the
  * router's context; the sender and scheduler are injected so the rules are tested without a bus or a clock.
  */
@@ -25,7 +26,11 @@ final class TargetPump {
 
   private final String connection;
   private final TargetQueue queue;
-  private final Function<RoutedMessage, Future<SendAck>> sender;
+  /** Messages handed over in one request at most, and their bytes (a single larger message still goes alone). */
+  static final int RUN_MESSAGES = 256;
+  static final long RUN_BYTES = 256 * 1024;
+
+  private final Function<List<RoutedMessage>, Future<BatchAck>> sender;
   private final Scheduler scheduler;
   private final long retryMs;
   private final BiConsumer<TargetPump, String> onEnd;
@@ -39,7 +44,7 @@ final class TargetPump {
    *     supervisor), the supervisor's refusal ({@code closed}, {@code failed}) or {@code overflow: ...}; the
    *     caller takes it out of routing
    */
-  TargetPump(String connection, int maxReliable, Function<RoutedMessage, Future<SendAck>> sender,
+  TargetPump(String connection, int maxReliable, Function<List<RoutedMessage>, Future<BatchAck>> sender,
       Scheduler scheduler, long retryMs, BiConsumer<TargetPump, String> onEnd) {
     this.connection = connection;
     this.queue = new TargetQueue(maxReliable);
@@ -86,33 +91,39 @@ final class TargetPump {
     if (busy || ended) {
       return;
     }
-    RoutedMessage next = queue.peek();
-    if (next == null) {
+    List<RoutedMessage> run = queue.peekRun(RUN_MESSAGES, RUN_BYTES);
+    if (run.isEmpty()) {
       return;
     }
     busy = true;
-    sender.apply(next).onComplete(ar -> {
+    sender.apply(run).onComplete(ar -> {
       busy = false;
       if (ended) {
         return;
       }
-      if (ar.succeeded() && ar.result().accepted()) {
-        queue.remove(next);
-        delivered++;
-        pump();
-      } else if (ar.succeeded() && !RETRYABLE.contains(ar.result().code())) {
-        end(ar.result().code());
-      } else if (ar.failed() && ar.cause() instanceof ReplyException e && e.failureType() != ReplyFailure.TIMEOUT) {
+      if (ar.succeeded()) {
+        BatchAck ack = ar.result();
+        queue.remove(run, ack.accepted());
+        delivered += ack.accepted();
+        if (ack.code() == null) {
+          pump();
+          return;
+        }
+        if (!RETRYABLE.contains(ack.code())) {
+          end(ack.code());
+          return;
+        }
+      } else if (ar.cause() instanceof ReplyException e && e.failureType() != ReplyFailure.TIMEOUT) {
         // No consumer (the supervisor stopped) or it answered with a failure: nothing will take it.
         end("gone");
-      } else {
-        retries++;
-        busy = true;
-        scheduler.schedule(retryMs, () -> {
-          busy = false;
-          pump();
-        });
+        return;
       }
+      retries++;
+      busy = true;
+      scheduler.schedule(retryMs, () -> {
+        busy = false;
+        pump();
+      });
     });
   }
 

@@ -3,8 +3,10 @@ package io.peermesh.router;
 import io.peermesh.shared.bus.BusMessages.RoutedMessage;
 import io.peermesh.shared.channel.ChannelSpec;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -50,34 +52,51 @@ final class TargetQueue {
     return Offer.QUEUED;
   }
 
-  /** The message to hand over next, left in place until {@link #remove}; null when empty. */
-  RoutedMessage peek() {
-    RoutedMessage best = null;
+  /**
+   * The messages to hand over next, left in place until {@link #remove}: consecutive ones of the most urgent
+   * channel with any, at most {@code maxMessages} and {@code maxBytes} (but at least one); empty when nothing
+   * waits.
+   */
+  List<RoutedMessage> peekRun(int maxMessages, long maxBytes) {
+    Iterable<RoutedMessage> source = null;
     int bestRank = Integer.MAX_VALUE;
     for (Map.Entry<ChannelSpec, ArrayDeque<RoutedMessage>> entry : reliable.entrySet()) {
-      RoutedMessage head = entry.getValue().peek();
-      if (head != null && entry.getKey().priority().ordinal() < bestRank) {
-        best = head;
+      if (!entry.getValue().isEmpty() && entry.getKey().priority().ordinal() < bestRank) {
+        source = entry.getValue();
         bestRank = entry.getKey().priority().ordinal();
       }
     }
     if (!latestCursor.isEmpty() && ChannelSpec.CURSOR_POS.priority().ordinal() < bestRank) {
-      best = latestCursor.values().iterator().next();
+      source = latestCursor.values();
     }
-    return best;
+    List<RoutedMessage> run = new ArrayList<>();
+    if (source == null) {
+      return run;
+    }
+    long bytes = 0;
+    for (RoutedMessage message : source) {
+      bytes += message.data().length;
+      if (!run.isEmpty() && (run.size() >= maxMessages || bytes > maxBytes)) {
+        break;
+      }
+      run.add(message);
+    }
+    return run;
   }
 
-  /** Removes {@code message} once its target took it; a cursor replaced meanwhile stays (it is newer). */
-  void remove(RoutedMessage message) {
-    ChannelSpec channel = ChannelSpec.byLabel(message.channel()).orElseThrow();
-    if (!channel.reliable()) {
-      latestCursor.remove(message.connection(), message);
-      return;
-    }
-    ArrayDeque<RoutedMessage> queue = reliable.get(channel);
-    if (queue != null && queue.peek() == message) {
-      queue.poll();
-      reliableCount--;
+  /** Removes the first {@code count} of {@code run} once the target took them; a cursor replaced meanwhile stays. */
+  void remove(List<RoutedMessage> run, int count) {
+    for (RoutedMessage message : run.subList(0, count)) {
+      ChannelSpec channel = ChannelSpec.byLabel(message.channel()).orElseThrow();
+      if (!channel.reliable()) {
+        latestCursor.remove(message.connection(), message);
+        continue;
+      }
+      ArrayDeque<RoutedMessage> queue = reliable.get(channel);
+      if (queue != null && queue.peek() == message) {
+        queue.poll();
+        reliableCount--;
+      }
     }
   }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.shared.bus.BusMessages.RoutedMessage;
-import io.peermesh.shared.bus.BusMessages.SendAck;
+import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.eventbus.ReplyException;
@@ -19,14 +19,15 @@ import org.junit.jupiter.api.Test;
 class TargetPumpTest {
   /** Hand-overs the pump started and not yet answered, oldest first. */
   private final List<RoutedMessage> sent = new ArrayList<>();
-  private final List<Promise<SendAck>> replies = new ArrayList<>();
+  private final List<List<RoutedMessage>> runs = new ArrayList<>();
+  private final List<Promise<BatchAck>> replies = new ArrayList<>();
   /** Tasks the pump scheduled, and their delays. */
   private final List<Runnable> timers = new ArrayList<>();
   private final List<Long> delays = new ArrayList<>();
   private String endedWith;
   private int ends;
 
-  private final TargetPump pump = new TargetPump("target", 3, this::send, (delay, task) -> {
+  private final TargetPump pump = new TargetPump("target", 300, this::send, (delay, task) -> {
     delays.add(delay);
     timers.add(task);
   }, 7, (p, reason) -> {
@@ -34,15 +35,21 @@ class TargetPumpTest {
     ends++;
   });
 
-  private Future<SendAck> send(RoutedMessage message) {
-    sent.add(message);
-    Promise<SendAck> reply = Promise.promise();
+  private Future<BatchAck> send(List<RoutedMessage> run) {
+    sent.addAll(run);
+    runs.add(List.copyOf(run));
+    Promise<BatchAck> reply = Promise.promise();
     replies.add(reply);
     return reply.future();
   }
 
-  private void answer(SendAck ack) {
-    replies.remove(0).complete(ack);
+  /** Answers the oldest hand-over: all taken, or the first {@code accepted} then a refusal with {@code code}. */
+  private void answer(int accepted, String code) {
+    replies.remove(0).complete(new BatchAck(accepted, code));
+  }
+
+  private void answerAll() {
+    answer(runs.get(runs.size() - replies.size()).size(), null);
   }
 
   private void answerFailure(ReplyFailure failure) {
@@ -60,34 +67,48 @@ class TargetPumpTest {
     pump.offer(first);
     pump.offer(second);
     assertEquals(List.of(first), sent, "the second waits for the first's answer");
-    answer(new SendAck(true, null));
+    answerAll();
     assertEquals(List.of(first, second), sent);
-    answer(new SendAck(true, null));
+    answerAll();
     assertEquals(2, pump.delivered());
     assertEquals(0, pump.waiting());
   }
 
   @Test
-  void aFullSupervisorQueueOrATimeoutRetriesTheSameMessageLaterAndKeepsTheOrder() {
+  void aFullSupervisorQueueOrATimeoutRetriesTheSameMessagesLaterAndKeepsTheOrder() {
     RoutedMessage first = message("a", "code-sync", 1);
     RoutedMessage second = message("a", "code-sync", 2);
+    RoutedMessage third = message("a", "code-sync", 3);
     pump.offer(first);
     pump.offer(second);
-    answer(new SendAck(false, "resend-buffer-full"));
+    answer(0, "resend-buffer-full");
     assertEquals(List.of(7L), delays);
-    pump.offer(message("a", "code-sync", 3));
-    assertEquals(1, sent.size(), "nothing goes while a retry waits");
+    pump.offer(third);
+    assertEquals(1, runs.size(), "nothing goes while a retry waits");
     fireTimer();
-    assertSame(first, sent.get(1));
-    answer(new SendAck(false, "queue-full"));
+    assertEquals(List.of(first, second, third), runs.get(1), "what waited goes as one run");
+    answer(1, "queue-full");
     fireTimer();
+    assertEquals(List.of(second, third), runs.get(2), "the taken prefix is not sent again");
     answerFailure(ReplyFailure.TIMEOUT);
     fireTimer();
-    assertSame(first, sent.get(3));
-    answer(new SendAck(true, null));
-    assertSame(second, sent.get(4));
+    assertEquals(List.of(second, third), runs.get(3));
+    answerAll();
+    assertEquals(3, pump.delivered());
     assertEquals(3, pump.retries());
+    assertEquals(0, pump.waiting());
     assertNull(endedWith);
+  }
+
+  @Test
+  void aRunIsBoundedInMessages() {
+    for (int i = 0; i <= TargetPump.RUN_MESSAGES + 1; i++) {
+      pump.offer(message("a", "code-sync", i));
+    }
+    answerAll();
+    assertEquals(TargetPump.RUN_MESSAGES, runs.get(1).size());
+    answerAll();
+    assertEquals(1, runs.get(2).size());
   }
 
   @Test
@@ -102,19 +123,19 @@ class TargetPumpTest {
   @Test
   void aClosedOrFailedSupervisorEndsTheTargetWithItsReason() {
     pump.offer(message("a", "code-sync", 1));
-    answer(new SendAck(false, "failed"));
+    answer(0, "failed");
     assertEquals("failed", endedWith);
     assertEquals(1, ends);
   }
 
   @Test
   void overflowEndsTheTargetOnce() {
-    for (int i = 1; i <= 5; i++) {
+    for (int i = 1; i <= 302; i++) {
       pump.offer(message("a", "code-sync", i));
     }
     assertTrue(endedWith.startsWith("overflow"), endedWith);
     assertEquals(1, ends);
-    answer(new SendAck(true, null));
+    answerAll();
     assertEquals(1, sent.size(), "nothing more is handed over once ended");
   }
 
@@ -123,7 +144,7 @@ class TargetPumpTest {
     pump.offer(message("a", "code-sync", 1));
     pump.offer(message("a", "code-sync", 2));
     pump.stop();
-    answer(new SendAck(true, null));
+    answerAll();
     assertEquals(1, sent.size());
     assertEquals(0, pump.delivered());
     assertEquals(0, ends, "a stop is the caller's doing: no end callback");
@@ -132,7 +153,7 @@ class TargetPumpTest {
   @Test
   void aRetryFiringAfterStopSendsNothing() {
     pump.offer(message("a", "code-sync", 1));
-    answer(new SendAck(false, "queue-full"));
+    answer(0, "queue-full");
     pump.stop();
     fireTimer();
     assertEquals(1, sent.size());

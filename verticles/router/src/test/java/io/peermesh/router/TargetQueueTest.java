@@ -7,9 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.router.TargetQueue.Offer;
 import io.peermesh.shared.bus.BusMessages.RoutedMessage;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TargetQueueTest {
+
+  /** The next message a run would start with; null when nothing waits. */
+  private static RoutedMessage head(TargetQueue queue) {
+    List<RoutedMessage> run = queue.peekRun(1, Long.MAX_VALUE);
+    return run.isEmpty() ? null : run.get(0);
+  }
 
   static RoutedMessage message(String source, String channel, int n) {
     return new RoutedMessage("room", source, "client-of-" + source, channel, n, new byte[] {(byte) n});
@@ -22,12 +29,12 @@ class TargetQueueTest {
     RoutedMessage second = message("b", "code-sync", 2);
     assertEquals(Offer.QUEUED, queue.offer(first));
     assertEquals(Offer.QUEUED, queue.offer(second));
-    assertSame(first, queue.peek());
-    assertSame(first, queue.peek(), "peek leaves it in place");
-    queue.remove(first);
-    assertSame(second, queue.peek());
-    queue.remove(second);
-    assertNull(queue.peek());
+    assertSame(first, head(queue));
+    assertSame(first, head(queue), "peek leaves it in place");
+    queue.remove(List.of(first), 1);
+    assertSame(second, head(queue));
+    queue.remove(List.of(second), 1);
+    assertNull(head(queue));
     assertTrue(queue.isEmpty());
   }
 
@@ -40,11 +47,11 @@ class TargetQueueTest {
     queue.offer(presence);
     queue.offer(cursor);
     queue.offer(ai);
-    assertSame(ai, queue.peek(), "critical before high");
-    queue.remove(ai);
-    assertSame(cursor, queue.peek(), "high before normal");
-    queue.remove(cursor);
-    assertSame(presence, queue.peek());
+    assertSame(ai, head(queue), "critical before high");
+    queue.remove(List.of(ai), 1);
+    assertSame(cursor, head(queue), "high before normal");
+    queue.remove(List.of(cursor), 1);
+    assertSame(presence, head(queue));
   }
 
   @Test
@@ -55,10 +62,10 @@ class TargetQueueTest {
     RoutedMessage latestOfA = message("a", "cursor-pos", 3);
     assertEquals(Offer.REPLACED, queue.offer(latestOfA));
     assertEquals(2, queue.size());
-    RoutedMessage head = queue.peek();
+    RoutedMessage head = head(queue);
     assertEquals("b", head.connection(), "a source that moved again goes behind the others");
-    queue.remove(head);
-    assertSame(latestOfA, queue.peek());
+    queue.remove(List.of(head), 1);
+    assertSame(latestOfA, head(queue));
   }
 
   @Test
@@ -66,11 +73,11 @@ class TargetQueueTest {
     TargetQueue queue = new TargetQueue(10);
     RoutedMessage inFlight = message("a", "cursor-pos", 1);
     queue.offer(inFlight);
-    assertSame(inFlight, queue.peek());
+    assertSame(inFlight, head(queue));
     RoutedMessage newer = message("a", "cursor-pos", 2);
     queue.offer(newer);
-    queue.remove(inFlight);
-    assertSame(newer, queue.peek());
+    queue.remove(List.of(inFlight), 1);
+    assertSame(newer, head(queue));
   }
 
   @Test
@@ -98,9 +105,45 @@ class TargetQueueTest {
     RoutedMessage second = message("a", "code-sync", 2);
     queue.offer(first);
     queue.offer(second);
-    queue.remove(second);
-    queue.remove(message("a", "presence", 3));
+    queue.remove(List.of(second), 1);
+    queue.remove(List.of(message("a", "presence", 3)), 1);
     assertEquals(2, queue.size());
-    assertSame(first, queue.peek());
+    assertSame(first, head(queue));
+  }
+
+  @Test
+  void aRunHoldsConsecutiveMessagesOfTheMostUrgentChannelWithinItsBounds() {
+    TargetQueue queue = new TargetQueue(100);
+    for (int i = 1; i <= 5; i++) {
+      queue.offer(message("a", "code-sync", i));
+    }
+    queue.offer(message("a", "presence", 6));
+    List<RoutedMessage> run = queue.peekRun(3, Long.MAX_VALUE);
+    assertEquals(List.of(1L, 2L, 3L), run.stream().map(RoutedMessage::seq).toList());
+    assertEquals(List.of(1L, 2L), queue.peekRun(10, 2).stream().map(RoutedMessage::seq).toList(), "1 byte each");
+    queue.remove(run, 2);
+    assertEquals(List.of(3L, 4L, 5L), queue.peekRun(10, Long.MAX_VALUE).stream().map(RoutedMessage::seq).toList(),
+        "only code-sync: a run never mixes channels");
+    assertEquals(4, queue.size());
+  }
+
+  @Test
+  void aMessageLargerThanTheByteBoundStillGoesAlone() {
+    TargetQueue queue = new TargetQueue(10);
+    RoutedMessage big = new RoutedMessage("room", "a", "client", "code-sync", 1, new byte[100]);
+    queue.offer(big);
+    queue.offer(message("a", "code-sync", 2));
+    assertEquals(List.of(big), queue.peekRun(10, 50));
+  }
+
+  @Test
+  void aRunOfCursorsHoldsTheLatestOfSeveralSources() {
+    TargetQueue queue = new TargetQueue(10);
+    queue.offer(message("a", "cursor-pos", 1));
+    queue.offer(message("b", "cursor-pos", 2));
+    List<RoutedMessage> run = queue.peekRun(10, Long.MAX_VALUE);
+    assertEquals(2, run.size());
+    queue.remove(run, 2);
+    assertTrue(queue.isEmpty());
   }
 }

@@ -4,8 +4,10 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.peermesh.shared.bus.BusMessages.ConnectionStats;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.OutboundBatch;
 import io.peermesh.shared.bus.BusMessages.OutboundMessage;
 import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.bus.BusMessages.StateChange;
@@ -120,9 +122,12 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
     MessageConsumer<OutboundMessage> sends = vertx.eventBus().consumer(Addresses.Supervisor.send(connectionId),
         msg -> msg.reply(outbound(msg.body())));
+    MessageConsumer<OutboundBatch> batches = vertx.eventBus().consumer(
+        Addresses.Supervisor.sendBatch(connectionId), msg -> msg.reply(outbound(msg.body())));
     MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.close(connectionId),
         msg -> end("closed by request").onComplete(done -> msg.reply("closed")));
     consumers.add(sends);
+    consumers.add(batches);
     consumers.add(close);
     files = new FileEndpoint(vertx, mux, setup.files(), request, connectionId, setup.nodeId(),
         () -> !ending && controller != null && !controller.state().isTerminal(), this::kick);
@@ -135,7 +140,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     }
     signaling = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(), request.signalingPort(),
         join, this::onSignal);
-    return Future.all(sends.completion(), close.completion(), files.register())
+    return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), files.register()))
         .compose(v -> signaling.open())
         .onSuccess(joined -> {
           iceServers = iceServers(joined.getJsonArray("iceServers", new JsonArray()));
@@ -513,6 +518,19 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   }
 
   // ---- data -------------------------------------------------------------------------------------------------
+
+  /** Takes the batch's messages in order until one is refused. */
+  private BatchAck outbound(OutboundBatch batch) {
+    int accepted = 0;
+    for (byte[] data : batch.messages()) {
+      SendAck ack = outbound(new OutboundMessage(batch.channel(), data));
+      if (!ack.accepted()) {
+        return new BatchAck(accepted, ack.code());
+      }
+      accepted++;
+    }
+    return new BatchAck(accepted, null);
+  }
 
   private SendAck outbound(OutboundMessage message) {
     ChannelSpec channel = ChannelSpec.byLabel(message.channel()).orElse(null);

@@ -74,6 +74,25 @@ class SupervisorConnectionTest {
         .compose(ok -> harness.vertx.eventBus().<io.peermesh.shared.bus.BusMessages.SendAck>request(
             io.peermesh.shared.bus.Addresses.Supervisor.send(a),
             new io.peermesh.shared.bus.BusMessages.OutboundMessage("smoke-signals", new byte[1])))).body().code());
+    // A batch: taken in order, one reply; a batch for no channel is refused whole.
+    io.peermesh.shared.bus.BusMessages.BatchAck batchAck = Await.result(harness.vertx.eventBus()
+        .<io.peermesh.shared.bus.BusMessages.BatchAck>request(io.peermesh.shared.bus.Addresses.Supervisor.sendBatch(a),
+            new io.peermesh.shared.bus.BusMessages.OutboundBatch("code-sync", java.util.List.of(
+                "batch-1".getBytes(StandardCharsets.UTF_8), "batch-2".getBytes(StandardCharsets.UTF_8),
+                "batch-3".getBytes(StandardCharsets.UTF_8))))).body();
+    assertEquals(new io.peermesh.shared.bus.BusMessages.BatchAck(3, null), batchAck);
+    assertEquals(0, inbound.get(ChannelSpec.CODE_SYNC).poll(10, TimeUnit.SECONDS).data().length,
+        "the empty message sent before the unknown channel comes first");
+    for (int i = 1; i <= 3; i++) {
+      InboundMessage m = inbound.get(ChannelSpec.CODE_SYNC).poll(10, TimeUnit.SECONDS);
+      assertNotNull(m);
+      assertEquals("batch-" + i, new String(m.data(), StandardCharsets.UTF_8));
+    }
+    assertEquals(new io.peermesh.shared.bus.BusMessages.BatchAck(0, "unknown-channel"), Await.result(
+        harness.vertx.eventBus().<io.peermesh.shared.bus.BusMessages.BatchAck>request(
+            io.peermesh.shared.bus.Addresses.Supervisor.sendBatch(a),
+            new io.peermesh.shared.bus.BusMessages.OutboundBatch("smoke-signals", java.util.List.of(new byte[1]))))
+        .body());
     harness.close(a);
     harness.close(b);
     harness.awaitState(a, "closed", Duration.ofSeconds(10));
