@@ -172,8 +172,8 @@ public final class Addresses {
      * request, clustered: {@link BusMessages.RouteRoster} from another node's router (rooms where it started or
      * stopped routing, or its hello when it starts) to the router of node {@code nodeId}. Reply: this router's own
      * {@link BusMessages.RouteRoster} (every room it routes, as a snapshot) to a hello, an empty one otherwise. A
-     * join is answered only after every router has answered (or timed out), so a message sent after the answer is
-     * forwarded to the new connection from any node.
+     * join is answered only after every router has answered once (or failed to), so a message sent after the
+     * answer is forwarded to the new connection from any node; a router that did not answer is asked again.
      */
     public static String roster(String nodeId) {
       return PREFIX + "router.roster." + nodeId;

@@ -222,8 +222,9 @@ public final class BusMessages {
 
   /**
    * A routed connection joined or left routing ({@code reason}: {@code leave}, {@code closed}, {@code failed},
-   * {@code gone}), or overflowed: its queue of undelivered reliable messages passed the bound, so it was taken
-   * out of routing ({@code reason} says how many were dropped) and its client must resynchronise.
+   * {@code gone}), or overflowed: its backlog passed the bound, or a hand-over to its supervisor got no answer in
+   * time, so it was taken out of routing ({@code reason} says which, and how many messages were waiting) and its
+   * client must resynchronise.
    */
   public record RouteEvent(RouteEventKind kind, String room, String connection, String node, String reason) {}
 }

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusMessages.RouteJoin;
 import io.peermesh.shared.bus.BusMessages.RouteJoined;
-import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
 import io.peermesh.shared.bus.BusMessages.SupervisorStarted;
 import io.peermesh.shared.testing.Await;
 import io.peermesh.shared.testing.NetworkNamespace;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -34,12 +31,6 @@ class BrowserRoutedTest {
     Assumptions.assumeTrue(WebDriverSession.available() || System.getenv("CI") != null,
         "needs Debian chromium and chromium-driver (bin/install-deps)");
     PeerMeshNode node = TestNodes.start(TestNodes.config(false, TestNodes.uniqueClusterName(), 5895, 5895));
-    Set<String> connected = ConcurrentHashMap.newKeySet();
-    Await.result(node.vertx().eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
-      if (m.body().to().equals("connected")) {
-        connected.add(m.body().connection());
-      }
-    }).completion());
     try (WebDriverSession alice = new WebDriverSession(); WebDriverSession bob = new WebDriverSession()) {
       String base = "http://127.0.0.1:" + node.signalingPort() + "/?room=routed-room";
       alice.open(base + "&peer=alice&connect=relay-alice");

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -43,6 +44,10 @@ public final class ChannelRouterVerticle extends VerticleBase {
   public static final int WRONG_ROOM = 409;
 
   private static final Logger LOG = Logger.getLogger(ChannelRouterVerticle.class.getName());
+  /** Times a roster change is offered to a member that does not answer. */
+  static final int ANNOUNCE_ATTEMPTS = 5;
+  /** Connections remembered as ended, so a join racing the end of its connection is refused. */
+  private static final int ENDED_REMEMBERED = 10_000;
 
   private RouterOptions options;
   private String nodeId;
@@ -52,6 +57,14 @@ public final class ChannelRouterVerticle extends VerticleBase {
   private final Map<String, RoomRoute> rooms = new HashMap<>();
   /** Room of every routed connection of this node. */
   private final Map<String, String> roomOf = new HashMap<>();
+  /** Connections of this node that reached closed or failed, most recent last. */
+  private final Set<String> ended = java.util.Collections.newSetFromMap(new java.util.LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > ENDED_REMEMBERED;
+    }
+  });
+  private boolean stopping;
 
   @Override
   public Future<?> start() {
@@ -77,19 +90,33 @@ public final class ChannelRouterVerticle extends VerticleBase {
         .compose(v -> announce(new RouteRoster(nodeId, List.of(), List.of(), true)));
   }
 
-  /** Sends {@code change} to every other member's router; completes when all answered or timed out. */
+  /**
+   * Sends {@code change} to every other member's router; completes when each has answered once or failed once
+   * (a member with no router role never answers). A member still in the cluster that did not answer is asked
+   * again, up to {@link #ANNOUNCE_ATTEMPTS} times a second apart: a router that starts while this one announces
+   * may not be reachable yet.
+   */
   private Future<Void> announce(RouteRoster change) {
     List<Future<?>> answers = new ArrayList<>();
     for (String member : otherMembers()) {
-      answers.add(vertx.eventBus().<RouteRoster>request(Addresses.Router.roster(member), change, toRouter)
-          .onSuccess(reply -> {
-            if (change.snapshot()) {
-              roster.apply(reply.body());
-            }
-          }));
+      answers.add(announceTo(member, change, ANNOUNCE_ATTEMPTS));
     }
-    // A member without a router (no supervisor role) or one that is going away does not hold anyone up.
     return Future.join(answers).otherwiseEmpty().mapEmpty();
+  }
+
+  private Future<RouteRoster> announceTo(String member, RouteRoster change, int attemptsLeft) {
+    return vertx.eventBus().<RouteRoster>request(Addresses.Router.roster(member), change, toRouter)
+        .map(Message::body)
+        .onSuccess(reply -> {
+          if (change.snapshot()) {
+            roster.apply(reply);
+          }
+        })
+        .onFailure(e -> {
+          if (attemptsLeft > 1 && !stopping && otherMembers().contains(member)) {
+            vertx.setTimer(1_000, t -> announceTo(member, change, attemptsLeft - 1));
+          }
+        });
   }
 
   private List<String> otherMembers() {
@@ -122,7 +149,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
         .onComplete(ar -> {
           ConnectionStats found = ar.failed() ? null : ar.result().body().connections().stream()
               .filter(c -> c.connection().equals(join.connection())).findFirst().orElse(null);
-          if (found == null || found.state().equals("closed") || found.state().equals("failed")) {
+          if (found == null || isEnd(found.state()) || ended.contains(join.connection())) {
             msg.fail(NOT_FOUND, "no live connection " + join.connection() + " on node " + nodeId);
           } else if (!found.room().equals(join.room())) {
             msg.fail(WRONG_ROOM, "connection " + join.connection() + " is not in room " + join.room());
@@ -166,28 +193,41 @@ public final class ChannelRouterVerticle extends VerticleBase {
   }
 
   private void onState(StateChange change) {
-    if (roomOf.containsKey(change.connection()) && (change.to().equals("closed") || change.to().equals("failed"))) {
+    if (!isEnd(change.to())) {
+      return;
+    }
+    ended.add(change.connection());
+    if (roomOf.containsKey(change.connection())) {
       remove(change.connection(), RouteEventKind.LEFT, change.to());
     }
   }
 
+  private static boolean isEnd(String state) {
+    return state.equals("closed") || state.equals("failed");
+  }
+
   private Future<Void> addTarget(String room, String connection) {
-    RoomRoute route = rooms.get(room);
-    if (route == null) {
-      route = openRoom(room);
-      rooms.put(room, route);
-      route.ready = route.ready.compose(v -> announce(new RouteRoster(nodeId, List.of(room), List.of(), false)));
-    }
+    RoomRoute route = rooms.computeIfAbsent(room, r -> {
+      RoomRoute opened = openRoom(r);
+      opened.ready = opened.ready.compose(v -> announce(new RouteRoster(nodeId, List.of(r), List.of(), false)));
+      return opened;
+    });
     TargetPump pump = new TargetPump(connection, options.queueMaxMessages(), m -> handOver(connection, m),
         (delay, task) -> vertx.setTimer(delay, t -> task.run()), options.retryMs(), this::ended);
     route.targets.put(connection, pump);
     roomOf.put(connection, room);
-    return route.ready.andThen(ar -> {
-      if (ar.succeeded()) {
-        publishEvent(RouteEventKind.JOINED, room, connection, null);
-      } else if (roomOf.containsKey(connection)) {
+    return route.ready.compose(v -> {
+      if (route.targets.get(connection) != pump) {
+        // It left (a leave, its end, an overflow) before the room was ready here.
+        return Future.failedFuture("left routing while joining");
+      }
+      publishEvent(RouteEventKind.JOINED, room, connection, null);
+      return Future.succeededFuture();
+    }, e -> {
+      if (route.targets.get(connection) == pump) {
         remove(connection, RouteEventKind.LEFT, "consumer registration failed");
       }
+      return Future.failedFuture(e);
     });
   }
 
@@ -233,12 +273,11 @@ public final class ChannelRouterVerticle extends VerticleBase {
         .map(Message::body);
   }
 
-  private void ended(TargetPump pump, String reason) {
-    boolean overflow = reason.startsWith("overflow");
-    if (overflow) {
+  private void ended(TargetPump pump, RouteEventKind kind, String reason) {
+    if (kind == RouteEventKind.OVERFLOW) {
       LOG.warning("routed connection " + pump.connection() + " taken out of routing: " + reason);
     }
-    remove(pump.connection(), overflow ? RouteEventKind.OVERFLOW : RouteEventKind.LEFT, reason);
+    remove(pump.connection(), kind, reason);
   }
 
   private RouteJoined remove(String connection, RouteEventKind kind, String reason) {
@@ -253,6 +292,16 @@ public final class ChannelRouterVerticle extends VerticleBase {
     }
     publishEvent(kind, room, connection, reason);
     return new RouteJoined(room, connection, nodeId, route.targets.size());
+  }
+
+  /** Other routers stop sending here: every room routed on this node is announced as removed. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    List<String> routed = List.copyOf(rooms.keySet());
+    rooms.values().forEach(route -> route.targets.values().forEach(TargetPump::stop));
+    return routed.isEmpty() ? Future.succeededFuture()
+        : announce(new RouteRoster(nodeId, List.of(), routed, false));
   }
 
   private RouteJoined joined(String room, String connection) {

@@ -1,19 +1,20 @@
 package io.peermesh.router;
 
+import io.peermesh.shared.bus.BusMessages.RouteEventKind;
 import io.peermesh.shared.bus.BusMessages.RoutedMessage;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.util.List;
-import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
  * Hands one routed connection's messages to its supervisor, a run of one channel's messages per request and one
- * request at a time, so a refusal never reorders them: all taken → the next run; the rest of a run refused because the supervisor's queue or resend buffer is full, or no answer in time →
- * the same message again after {@code retryMs}; any other refusal, or no supervisor → the target ends. Runs on the
- * router's context; the sender and scheduler are injected so the rules are tested without a bus or a clock.
+ * request at a time, so a refusal never reorders them: all taken → the next run; the rest of a run goes again
+ * after {@code retryMs} when the supervisor's queue or resend buffer was full; any other refusal, no supervisor,
+ * or no answer in time (the run may have been taken: sending it again could duplicate) ends the target. Runs on
+ * the router's context; the sender and scheduler are injected so the rules are tested without a bus or a clock.
  */
 final class TargetPump {
   /** Refusals that pass: the supervisor's bounded queue or resend buffer is full for now. */
@@ -33,7 +34,12 @@ final class TargetPump {
   private final Function<List<RoutedMessage>, Future<BatchAck>> sender;
   private final Scheduler scheduler;
   private final long retryMs;
-  private final BiConsumer<TargetPump, String> onEnd;
+  /** Told once when the target can take nothing more: the event kind and the reason. */
+  interface EndListener {
+    void ended(TargetPump pump, RouteEventKind kind, String reason);
+  }
+
+  private final EndListener onEnd;
   private boolean busy;
   private boolean ended;
   private long delivered;
@@ -45,7 +51,7 @@ final class TargetPump {
    *     caller takes it out of routing
    */
   TargetPump(String connection, int maxReliable, Function<List<RoutedMessage>, Future<BatchAck>> sender,
-      Scheduler scheduler, long retryMs, BiConsumer<TargetPump, String> onEnd) {
+      Scheduler scheduler, long retryMs, EndListener onEnd) {
     this.connection = connection;
     this.queue = new TargetQueue(maxReliable);
     this.sender = sender;
@@ -64,7 +70,7 @@ final class TargetPump {
       return;
     }
     if (queue.offer(message) == TargetQueue.Offer.OVERFLOW) {
-      end("overflow: " + queue.size() + " messages waiting, the next dropped");
+      end(RouteEventKind.OVERFLOW, "overflow: " + queue.size() + " messages were waiting; they and the next are dropped");
       return;
     }
     pump();
@@ -110,12 +116,17 @@ final class TargetPump {
           return;
         }
         if (!RETRYABLE.contains(ack.code())) {
-          end(ack.code());
+          end(RouteEventKind.LEFT, ack.code());
           return;
         }
-      } else if (ar.cause() instanceof ReplyException e && e.failureType() != ReplyFailure.TIMEOUT) {
+      } else if (ar.cause() instanceof ReplyException e && e.failureType() == ReplyFailure.TIMEOUT) {
+        // The supervisor may have taken the run and answered late: sending it again could duplicate, and not
+        // sending it could lose. The target leaves routing and its client resynchronises, as after an overflow.
+        end(RouteEventKind.OVERFLOW, "no answer to a hand-over of " + run.size() + " messages in time");
+        return;
+      } else {
         // No consumer (the supervisor stopped) or it answered with a failure: nothing will take it.
-        end("gone");
+        end(RouteEventKind.LEFT, "gone");
         return;
       }
       retries++;
@@ -127,10 +138,10 @@ final class TargetPump {
     });
   }
 
-  private void end(String reason) {
+  private void end(RouteEventKind kind, String reason) {
     if (!ended) {
       ended = true;
-      onEnd.accept(this, reason);
+      onEnd.ended(this, kind, reason);
     }
   }
 }

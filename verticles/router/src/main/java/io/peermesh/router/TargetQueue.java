@@ -23,6 +23,8 @@ final class TargetQueue {
   /** cursor-pos, latest per source connection, oldest source first. */
   private final LinkedHashMap<String, RoutedMessage> latestCursor = new LinkedHashMap<>();
   private int reliableCount;
+  /** The channel of the last run, so channels of one priority take turns. */
+  private ChannelSpec lastServed;
 
   TargetQueue(int maxReliable) {
     this.maxReliable = maxReliable;
@@ -59,16 +61,27 @@ final class TargetQueue {
    */
   List<RoutedMessage> peekRun(int maxMessages, long maxBytes) {
     Iterable<RoutedMessage> source = null;
+    ChannelSpec chosen = null;
     int bestRank = Integer.MAX_VALUE;
     for (Map.Entry<ChannelSpec, ArrayDeque<RoutedMessage>> entry : reliable.entrySet()) {
-      if (!entry.getValue().isEmpty() && entry.getKey().priority().ordinal() < bestRank) {
+      int rank = entry.getKey().priority().ordinal();
+      // Channels of one priority (code-sync and ai-stream) take turns: neither starves the other.
+      boolean better = rank < bestRank || (rank == bestRank && chosen == lastServed);
+      if (!entry.getValue().isEmpty() && better) {
         source = entry.getValue();
-        bestRank = entry.getKey().priority().ordinal();
+        chosen = entry.getKey();
+        bestRank = rank;
       }
     }
+    int limit = maxMessages;
     if (!latestCursor.isEmpty() && ChannelSpec.CURSOR_POS.priority().ordinal() < bestRank) {
       source = latestCursor.values();
+      chosen = ChannelSpec.CURSOR_POS;
+      // One cursor per hand-over: a supervisor keeps only the latest cursor of its connection while its link
+      // cannot send, so a run of several sources' cursors would be cut to the last one.
+      limit = 1;
     }
+    lastServed = chosen;
     List<RoutedMessage> run = new ArrayList<>();
     if (source == null) {
       return run;
@@ -76,7 +89,7 @@ final class TargetQueue {
     long bytes = 0;
     for (RoutedMessage message : source) {
       bytes += message.data().length;
-      if (!run.isEmpty() && (run.size() >= maxMessages || bytes > maxBytes)) {
+      if (!run.isEmpty() && (run.size() >= limit || bytes > maxBytes)) {
         break;
       }
       run.add(message);

@@ -30,8 +30,8 @@ class TargetPumpTest {
   private final TargetPump pump = new TargetPump("target", 300, this::send, (delay, task) -> {
     delays.add(delay);
     timers.add(task);
-  }, 7, (p, reason) -> {
-    endedWith = reason;
+  }, 7, (p, kind, reason) -> {
+    endedWith = kind + " " + reason;
     ends++;
   });
 
@@ -75,7 +75,7 @@ class TargetPumpTest {
   }
 
   @Test
-  void aFullSupervisorQueueOrATimeoutRetriesTheSameMessagesLaterAndKeepsTheOrder() {
+  void aFullSupervisorQueueRetriesTheRestOfTheRunLaterAndKeepsTheOrder() {
     RoutedMessage first = message("a", "code-sync", 1);
     RoutedMessage second = message("a", "code-sync", 2);
     RoutedMessage third = message("a", "code-sync", 3);
@@ -90,14 +90,21 @@ class TargetPumpTest {
     answer(1, "queue-full");
     fireTimer();
     assertEquals(List.of(second, third), runs.get(2), "the taken prefix is not sent again");
-    answerFailure(ReplyFailure.TIMEOUT);
-    fireTimer();
-    assertEquals(List.of(second, third), runs.get(3));
     answerAll();
     assertEquals(3, pump.delivered());
-    assertEquals(3, pump.retries());
+    assertEquals(2, pump.retries());
     assertEquals(0, pump.waiting());
     assertNull(endedWith);
+  }
+
+  @Test
+  void noAnswerInTimeEndsTheTargetRatherThanRiskADuplicate() {
+    pump.offer(message("a", "code-sync", 1));
+    pump.offer(message("a", "code-sync", 2));
+    answerFailure(ReplyFailure.TIMEOUT);
+    assertTrue(endedWith.startsWith("OVERFLOW no answer"), endedWith);
+    assertEquals(1, runs.size(), "nothing is sent again");
+    assertTrue(timers.isEmpty());
   }
 
   @Test
@@ -115,7 +122,7 @@ class TargetPumpTest {
   void aSupervisorThatIsGoneEndsTheTarget() {
     pump.offer(message("a", "code-sync", 1));
     answerFailure(ReplyFailure.NO_HANDLERS);
-    assertEquals("gone", endedWith);
+    assertEquals("LEFT gone", endedWith);
     pump.offer(message("a", "code-sync", 2));
     assertEquals(1, sent.size(), "an ended target takes nothing");
   }
@@ -124,7 +131,7 @@ class TargetPumpTest {
   void aClosedOrFailedSupervisorEndsTheTargetWithItsReason() {
     pump.offer(message("a", "code-sync", 1));
     answer(0, "failed");
-    assertEquals("failed", endedWith);
+    assertEquals("LEFT failed", endedWith);
     assertEquals(1, ends);
   }
 
@@ -133,7 +140,7 @@ class TargetPumpTest {
     for (int i = 1; i <= 302; i++) {
       pump.offer(message("a", "code-sync", i));
     }
-    assertTrue(endedWith.startsWith("overflow"), endedWith);
+    assertTrue(endedWith.startsWith("OVERFLOW overflow: 300 messages were waiting"), endedWith);
     assertEquals(1, ends);
     answerAll();
     assertEquals(1, sent.size(), "nothing more is handed over once ended");

@@ -137,13 +137,29 @@ class TargetQueueTest {
   }
 
   @Test
-  void aRunOfCursorsHoldsTheLatestOfSeveralSources() {
+  void cursorsGoOneAtATimeEachSourceInTurn() {
     TargetQueue queue = new TargetQueue(10);
     queue.offer(message("a", "cursor-pos", 1));
     queue.offer(message("b", "cursor-pos", 2));
     List<RoutedMessage> run = queue.peekRun(10, Long.MAX_VALUE);
-    assertEquals(2, run.size());
-    queue.remove(run, 2);
-    assertTrue(queue.isEmpty());
+    assertEquals(List.of("a"), run.stream().map(RoutedMessage::connection).toList());
+    queue.remove(run, 1);
+    assertEquals("b", head(queue).connection());
+  }
+
+  @Test
+  void codeSyncAndAiStreamTakeTurns() {
+    TargetQueue queue = new TargetQueue(100);
+    for (int i = 1; i <= 3; i++) {
+      queue.offer(message("a", "code-sync", i));
+      queue.offer(message("a", "ai-stream", 10 + i));
+    }
+    List<String> served = new java.util.ArrayList<>();
+    while (!queue.isEmpty()) {
+      List<RoutedMessage> run = queue.peekRun(1, Long.MAX_VALUE);
+      served.add(run.get(0).channel());
+      queue.remove(run, 1);
+    }
+    assertEquals(List.of("code-sync", "ai-stream", "code-sync", "ai-stream", "code-sync", "ai-stream"), served);
   }
 }
