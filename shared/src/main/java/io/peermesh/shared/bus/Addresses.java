@@ -160,8 +160,9 @@ public final class Addresses {
     }
 
     /**
-     * send, clustered: {@link BusMessages.RoutedMessage} to the router of node {@code nodeId}, which has routed
-     * connections in the message's room; it hands the message to all of them but the source. Registered once when
+     * send, clustered: {@link BusMessages.InboundMessage} a routed connection received (as its supervisor
+     * published it), to the router of node {@code nodeId}, which has routed connections in the message's room; it
+     * hands the message to all of them but the source. Registered once when
      * the router starts, so a message never races a fresh subscription still spreading through the cluster.
      */
     public static String deliver(String nodeId) {

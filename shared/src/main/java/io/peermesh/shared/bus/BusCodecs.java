@@ -36,7 +36,6 @@ public final class BusCodecs {
       BusMessages.RouteJoin.class,
       BusMessages.RouteLeave.class,
       BusMessages.RouteJoined.class,
-      BusMessages.RoutedMessage.class,
       BusMessages.RouteRoster.class,
       BusMessages.RouteEvent.class);
 

@@ -189,29 +189,6 @@ public final class BusMessages {
   public record RouteJoined(String room, String connection, String node, int routedHere) {}
 
   /**
-   * A message routed connection {@code connection} received on {@code channel} from its client {@code from};
-   * {@code seq} is its sequence number on that connection (0 on unsequenced channels).
-   */
-  public record RoutedMessage(String room, String connection, String from, String channel, long seq, byte[] data) {
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof RoutedMessage m && room.equals(m.room) && connection.equals(m.connection)
-          && from.equals(m.from) && channel.equals(m.channel) && seq == m.seq && java.util.Arrays.equals(data, m.data);
-    }
-
-    @Override
-    public int hashCode() {
-      return java.util.Objects.hash(room, connection, from, channel, seq) * 31 + java.util.Arrays.hashCode(data);
-    }
-
-    @Override
-    public String toString() {
-      return "RoutedMessage[" + room + ", " + connection + ", " + from + ", " + channel + ", seq " + seq + ", "
-          + data.length + " bytes]";
-    }
-  }
-
-  /**
    * Rooms where node {@code node}'s router started ({@code added}) or stopped ({@code removed}) routing. A
    * {@code snapshot} lists them all in {@code added} and replaces what the receiver knew of that node.
    */

@@ -82,9 +82,6 @@ class BusCodecsTest {
       Map.entry(BusMessages.RouteJoin.class, List.of(new BusMessages.RouteJoin("room", "c-1"))),
       Map.entry(BusMessages.RouteLeave.class, List.of(new BusMessages.RouteLeave("room", "c-1"))),
       Map.entry(BusMessages.RouteJoined.class, List.of(new BusMessages.RouteJoined("room", "c-1", "node-1", 2))),
-      Map.entry(BusMessages.RoutedMessage.class, List.of(
-          new BusMessages.RoutedMessage("room", "c-1", "alice", "code-sync", 9, new byte[] {7, (byte) 128}),
-          new BusMessages.RoutedMessage("room", "c-1", "alice", "cursor-pos", 0, new byte[0]))),
       Map.entry(BusMessages.RouteRoster.class, List.of(
           new BusMessages.RouteRoster("node-1", List.of("a", "b"), List.of(), true),
           new BusMessages.RouteRoster("node-2", List.of(), List.of("a"), false))),

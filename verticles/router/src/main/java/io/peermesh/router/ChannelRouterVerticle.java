@@ -13,7 +13,6 @@ import io.peermesh.shared.bus.BusMessages.RouteJoin;
 import io.peermesh.shared.bus.BusMessages.RouteJoined;
 import io.peermesh.shared.bus.BusMessages.RouteLeave;
 import io.peermesh.shared.bus.BusMessages.RouteRoster;
-import io.peermesh.shared.bus.BusMessages.RoutedMessage;
 import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.protocol.RoomNames;
@@ -75,7 +74,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
     toRouter = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
     MessageConsumer<RouteJoin> join = vertx.eventBus().consumer(Addresses.Router.join(nodeId), this::onJoin);
     MessageConsumer<RouteLeave> leave = vertx.eventBus().consumer(Addresses.Router.leave(nodeId), this::onLeave);
-    MessageConsumer<RoutedMessage> deliver = vertx.eventBus().consumer(Addresses.Router.deliver(nodeId),
+    MessageConsumer<InboundMessage> deliver = vertx.eventBus().consumer(Addresses.Router.deliver(nodeId),
         m -> toTargets(m.body()));
     MessageConsumer<RouteRoster> rosters = vertx.eventBus().consumer(Addresses.Router.roster(nodeId),
         this::onRoster);
@@ -245,16 +244,14 @@ public final class ChannelRouterVerticle extends VerticleBase {
   /** A supervisor of this node received a message: if its connection is routed, the room's routers get it. */
   private void fromSupervisor(InboundMessage in) {
     if (in.room().equals(roomOf.get(in.connection()))) {
-      RoutedMessage message = new RoutedMessage(in.room(), in.connection(), in.from(), in.channel(), in.seq(),
-          in.data());
-      toTargets(message);
+      toTargets(in);
       for (String node : roster.nodes(in.room())) {
-        vertx.eventBus().send(Addresses.Router.deliver(node), message);
+        vertx.eventBus().send(Addresses.Router.deliver(node), in);
       }
     }
   }
 
-  private void toTargets(RoutedMessage message) {
+  private void toTargets(InboundMessage message) {
     RoomRoute route = rooms.get(message.room());
     if (route == null) {
       return;
@@ -267,8 +264,8 @@ public final class ChannelRouterVerticle extends VerticleBase {
     }
   }
 
-  private Future<BatchAck> handOver(String connection, List<RoutedMessage> run) {
-    OutboundBatch batch = new OutboundBatch(run.get(0).channel(), run.stream().map(RoutedMessage::data).toList());
+  private Future<BatchAck> handOver(String connection, List<InboundMessage> run) {
+    OutboundBatch batch = new OutboundBatch(run.get(0).channel(), run.stream().map(InboundMessage::data).toList());
     return vertx.eventBus().<BatchAck>request(Addresses.Supervisor.sendBatch(connection), batch, toSupervisor)
         .map(Message::body);
   }

@@ -1,7 +1,7 @@
 package io.peermesh.router;
 
 import io.peermesh.shared.bus.BusMessages.RouteEventKind;
-import io.peermesh.shared.bus.BusMessages.RoutedMessage;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
@@ -31,7 +31,7 @@ final class TargetPump {
   static final int RUN_MESSAGES = 256;
   static final long RUN_BYTES = 256 * 1024;
 
-  private final Function<List<RoutedMessage>, Future<BatchAck>> sender;
+  private final Function<List<InboundMessage>, Future<BatchAck>> sender;
   private final Scheduler scheduler;
   private final long retryMs;
   /** Told once when the target can take nothing more: the event kind and the reason. */
@@ -50,7 +50,7 @@ final class TargetPump {
    *     supervisor), the supervisor's refusal ({@code closed}, {@code failed}) or {@code overflow: ...}; the
    *     caller takes it out of routing
    */
-  TargetPump(String connection, int maxReliable, Function<List<RoutedMessage>, Future<BatchAck>> sender,
+  TargetPump(String connection, int maxReliable, Function<List<InboundMessage>, Future<BatchAck>> sender,
       Scheduler scheduler, long retryMs, EndListener onEnd) {
     this.connection = connection;
     this.queue = new TargetQueue(maxReliable);
@@ -65,7 +65,7 @@ final class TargetPump {
   }
 
   /** Queues {@code message} and hands it over when its turn comes; an overflow ends the target. */
-  void offer(RoutedMessage message) {
+  void offer(InboundMessage message) {
     if (ended) {
       return;
     }
@@ -97,7 +97,7 @@ final class TargetPump {
     if (busy || ended) {
       return;
     }
-    List<RoutedMessage> run = queue.peekRun(RUN_MESSAGES, RUN_BYTES);
+    List<InboundMessage> run = queue.peekRun(RUN_MESSAGES, RUN_BYTES);
     if (run.isEmpty()) {
       return;
     }

@@ -1,6 +1,6 @@
 package io.peermesh.router;
 
-import io.peermesh.shared.bus.BusMessages.RoutedMessage;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.channel.ChannelSpec;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -19,9 +19,9 @@ final class TargetQueue {
   enum Offer { QUEUED, REPLACED, OVERFLOW, NOT_ROUTED }
 
   private final int maxReliable;
-  private final Map<ChannelSpec, ArrayDeque<RoutedMessage>> reliable = new EnumMap<>(ChannelSpec.class);
+  private final Map<ChannelSpec, ArrayDeque<InboundMessage>> reliable = new EnumMap<>(ChannelSpec.class);
   /** cursor-pos, latest per source connection, oldest source first. */
-  private final LinkedHashMap<String, RoutedMessage> latestCursor = new LinkedHashMap<>();
+  private final LinkedHashMap<String, InboundMessage> latestCursor = new LinkedHashMap<>();
   private int reliableCount;
   /** The channel of the last run, so channels of one priority take turns. */
   private ChannelSpec lastServed;
@@ -35,14 +35,14 @@ final class TargetQueue {
     return channel != ChannelSpec.FILES;
   }
 
-  Offer offer(RoutedMessage message) {
+  Offer offer(InboundMessage message) {
     ChannelSpec channel = ChannelSpec.byLabel(message.channel()).filter(TargetQueue::routed).orElse(null);
     if (channel == null) {
       return Offer.NOT_ROUTED;
     }
     if (!channel.reliable()) {
       // Re-inserted so the source goes behind the others: a busy source does not starve a quiet one.
-      RoutedMessage replaced = latestCursor.remove(message.connection());
+      InboundMessage replaced = latestCursor.remove(message.connection());
       latestCursor.put(message.connection(), message);
       return replaced == null ? Offer.QUEUED : Offer.REPLACED;
     }
@@ -59,11 +59,11 @@ final class TargetQueue {
    * channel with any, at most {@code maxMessages} and {@code maxBytes} (but at least one); empty when nothing
    * waits.
    */
-  List<RoutedMessage> peekRun(int maxMessages, long maxBytes) {
-    Iterable<RoutedMessage> source = null;
+  List<InboundMessage> peekRun(int maxMessages, long maxBytes) {
+    Iterable<InboundMessage> source = null;
     ChannelSpec chosen = null;
     int bestRank = Integer.MAX_VALUE;
-    for (Map.Entry<ChannelSpec, ArrayDeque<RoutedMessage>> entry : reliable.entrySet()) {
+    for (Map.Entry<ChannelSpec, ArrayDeque<InboundMessage>> entry : reliable.entrySet()) {
       int rank = entry.getKey().priority().ordinal();
       // Channels of one priority (code-sync and ai-stream) take turns: neither starves the other.
       boolean better = rank < bestRank || (rank == bestRank && chosen == lastServed);
@@ -82,12 +82,12 @@ final class TargetQueue {
       limit = 1;
     }
     lastServed = chosen;
-    List<RoutedMessage> run = new ArrayList<>();
+    List<InboundMessage> run = new ArrayList<>();
     if (source == null) {
       return run;
     }
     long bytes = 0;
-    for (RoutedMessage message : source) {
+    for (InboundMessage message : source) {
       bytes += message.data().length;
       if (!run.isEmpty() && (run.size() >= limit || bytes > maxBytes)) {
         break;
@@ -98,14 +98,14 @@ final class TargetQueue {
   }
 
   /** Removes the first {@code count} of {@code run} once the target took them; a cursor replaced meanwhile stays. */
-  void remove(List<RoutedMessage> run, int count) {
-    for (RoutedMessage message : run.subList(0, count)) {
+  void remove(List<InboundMessage> run, int count) {
+    for (InboundMessage message : run.subList(0, count)) {
       ChannelSpec channel = ChannelSpec.byLabel(message.channel()).orElseThrow();
       if (!channel.reliable()) {
         latestCursor.remove(message.connection(), message);
         continue;
       }
-      ArrayDeque<RoutedMessage> queue = reliable.get(channel);
+      ArrayDeque<InboundMessage> queue = reliable.get(channel);
       if (queue != null && queue.peek() == message) {
         queue.poll();
         reliableCount--;

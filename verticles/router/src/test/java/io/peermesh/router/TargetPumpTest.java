@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.peermesh.shared.bus.BusMessages.RoutedMessage;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 class TargetPumpTest {
   /** Hand-overs the pump started and not yet answered, oldest first. */
-  private final List<RoutedMessage> sent = new ArrayList<>();
-  private final List<List<RoutedMessage>> runs = new ArrayList<>();
+  private final List<InboundMessage> sent = new ArrayList<>();
+  private final List<List<InboundMessage>> runs = new ArrayList<>();
   private final List<Promise<BatchAck>> replies = new ArrayList<>();
   /** Tasks the pump scheduled, and their delays. */
   private final List<Runnable> timers = new ArrayList<>();
@@ -35,7 +35,7 @@ class TargetPumpTest {
     ends++;
   });
 
-  private Future<BatchAck> send(List<RoutedMessage> run) {
+  private Future<BatchAck> send(List<InboundMessage> run) {
     sent.addAll(run);
     runs.add(List.copyOf(run));
     Promise<BatchAck> reply = Promise.promise();
@@ -62,8 +62,8 @@ class TargetPumpTest {
 
   @Test
   void handsOverOneAtATimeInOrder() {
-    RoutedMessage first = message("a", "code-sync", 1);
-    RoutedMessage second = message("a", "code-sync", 2);
+    InboundMessage first = message("a", "code-sync", 1);
+    InboundMessage second = message("a", "code-sync", 2);
     pump.offer(first);
     pump.offer(second);
     assertEquals(List.of(first), sent, "the second waits for the first's answer");
@@ -76,9 +76,9 @@ class TargetPumpTest {
 
   @Test
   void aFullSupervisorQueueRetriesTheRestOfTheRunLaterAndKeepsTheOrder() {
-    RoutedMessage first = message("a", "code-sync", 1);
-    RoutedMessage second = message("a", "code-sync", 2);
-    RoutedMessage third = message("a", "code-sync", 3);
+    InboundMessage first = message("a", "code-sync", 1);
+    InboundMessage second = message("a", "code-sync", 2);
+    InboundMessage third = message("a", "code-sync", 3);
     pump.offer(first);
     pump.offer(second);
     answer(0, "resend-buffer-full");

@@ -6,27 +6,27 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.router.TargetQueue.Offer;
-import io.peermesh.shared.bus.BusMessages.RoutedMessage;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TargetQueueTest {
 
   /** The next message a run would start with; null when nothing waits. */
-  private static RoutedMessage head(TargetQueue queue) {
-    List<RoutedMessage> run = queue.peekRun(1, Long.MAX_VALUE);
+  private static InboundMessage head(TargetQueue queue) {
+    List<InboundMessage> run = queue.peekRun(1, Long.MAX_VALUE);
     return run.isEmpty() ? null : run.get(0);
   }
 
-  static RoutedMessage message(String source, String channel, int n) {
-    return new RoutedMessage("room", source, "client-of-" + source, channel, n, new byte[] {(byte) n});
+  static InboundMessage message(String source, String channel, int n) {
+    return new InboundMessage("room", source, "client-of-" + source, channel, n, new byte[] {(byte) n});
   }
 
   @Test
   void reliableChannelsKeepEveryMessageInOrder() {
     TargetQueue queue = new TargetQueue(10);
-    RoutedMessage first = message("a", "code-sync", 1);
-    RoutedMessage second = message("b", "code-sync", 2);
+    InboundMessage first = message("a", "code-sync", 1);
+    InboundMessage second = message("b", "code-sync", 2);
     assertEquals(Offer.QUEUED, queue.offer(first));
     assertEquals(Offer.QUEUED, queue.offer(second));
     assertSame(first, head(queue));
@@ -41,9 +41,9 @@ class TargetQueueTest {
   @Test
   void theMostUrgentChannelGoesFirst() {
     TargetQueue queue = new TargetQueue(10);
-    RoutedMessage presence = message("a", "presence", 1);
-    RoutedMessage cursor = message("a", "cursor-pos", 2);
-    RoutedMessage ai = message("a", "ai-stream", 3);
+    InboundMessage presence = message("a", "presence", 1);
+    InboundMessage cursor = message("a", "cursor-pos", 2);
+    InboundMessage ai = message("a", "ai-stream", 3);
     queue.offer(presence);
     queue.offer(cursor);
     queue.offer(ai);
@@ -59,10 +59,10 @@ class TargetQueueTest {
     TargetQueue queue = new TargetQueue(10);
     assertEquals(Offer.QUEUED, queue.offer(message("a", "cursor-pos", 1)));
     assertEquals(Offer.QUEUED, queue.offer(message("b", "cursor-pos", 2)));
-    RoutedMessage latestOfA = message("a", "cursor-pos", 3);
+    InboundMessage latestOfA = message("a", "cursor-pos", 3);
     assertEquals(Offer.REPLACED, queue.offer(latestOfA));
     assertEquals(2, queue.size());
-    RoutedMessage head = head(queue);
+    InboundMessage head = head(queue);
     assertEquals("b", head.connection(), "a source that moved again goes behind the others");
     queue.remove(List.of(head), 1);
     assertSame(latestOfA, head(queue));
@@ -71,10 +71,10 @@ class TargetQueueTest {
   @Test
   void aCursorReplacedWhileItsPredecessorWasInFlightStays() {
     TargetQueue queue = new TargetQueue(10);
-    RoutedMessage inFlight = message("a", "cursor-pos", 1);
+    InboundMessage inFlight = message("a", "cursor-pos", 1);
     queue.offer(inFlight);
     assertSame(inFlight, head(queue));
-    RoutedMessage newer = message("a", "cursor-pos", 2);
+    InboundMessage newer = message("a", "cursor-pos", 2);
     queue.offer(newer);
     queue.remove(List.of(inFlight), 1);
     assertSame(newer, head(queue));
@@ -101,8 +101,8 @@ class TargetQueueTest {
   @Test
   void removingWhatIsNotAtTheHeadChangesNothing() {
     TargetQueue queue = new TargetQueue(10);
-    RoutedMessage first = message("a", "code-sync", 1);
-    RoutedMessage second = message("a", "code-sync", 2);
+    InboundMessage first = message("a", "code-sync", 1);
+    InboundMessage second = message("a", "code-sync", 2);
     queue.offer(first);
     queue.offer(second);
     queue.remove(List.of(second), 1);
@@ -118,11 +118,11 @@ class TargetQueueTest {
       queue.offer(message("a", "code-sync", i));
     }
     queue.offer(message("a", "presence", 6));
-    List<RoutedMessage> run = queue.peekRun(3, Long.MAX_VALUE);
-    assertEquals(List.of(1L, 2L, 3L), run.stream().map(RoutedMessage::seq).toList());
-    assertEquals(List.of(1L, 2L), queue.peekRun(10, 2).stream().map(RoutedMessage::seq).toList(), "1 byte each");
+    List<InboundMessage> run = queue.peekRun(3, Long.MAX_VALUE);
+    assertEquals(List.of(1L, 2L, 3L), run.stream().map(InboundMessage::seq).toList());
+    assertEquals(List.of(1L, 2L), queue.peekRun(10, 2).stream().map(InboundMessage::seq).toList(), "1 byte each");
     queue.remove(run, 2);
-    assertEquals(List.of(3L, 4L, 5L), queue.peekRun(10, Long.MAX_VALUE).stream().map(RoutedMessage::seq).toList(),
+    assertEquals(List.of(3L, 4L, 5L), queue.peekRun(10, Long.MAX_VALUE).stream().map(InboundMessage::seq).toList(),
         "only code-sync: a run never mixes channels");
     assertEquals(4, queue.size());
   }
@@ -130,7 +130,7 @@ class TargetQueueTest {
   @Test
   void aMessageLargerThanTheByteBoundStillGoesAlone() {
     TargetQueue queue = new TargetQueue(10);
-    RoutedMessage big = new RoutedMessage("room", "a", "client", "code-sync", 1, new byte[100]);
+    InboundMessage big = new InboundMessage("room", "a", "client", "code-sync", 1, new byte[100]);
     queue.offer(big);
     queue.offer(message("a", "code-sync", 2));
     assertEquals(List.of(big), queue.peekRun(10, 50));
@@ -141,8 +141,8 @@ class TargetQueueTest {
     TargetQueue queue = new TargetQueue(10);
     queue.offer(message("a", "cursor-pos", 1));
     queue.offer(message("b", "cursor-pos", 2));
-    List<RoutedMessage> run = queue.peekRun(10, Long.MAX_VALUE);
-    assertEquals(List.of("a"), run.stream().map(RoutedMessage::connection).toList());
+    List<InboundMessage> run = queue.peekRun(10, Long.MAX_VALUE);
+    assertEquals(List.of("a"), run.stream().map(InboundMessage::connection).toList());
     queue.remove(run, 1);
     assertEquals("b", head(queue).connection());
   }
@@ -156,7 +156,7 @@ class TargetQueueTest {
     }
     List<String> served = new java.util.ArrayList<>();
     while (!queue.isEmpty()) {
-      List<RoutedMessage> run = queue.peekRun(1, Long.MAX_VALUE);
+      List<InboundMessage> run = queue.peekRun(1, Long.MAX_VALUE);
       served.add(run.get(0).channel());
       queue.remove(run, 1);
     }
