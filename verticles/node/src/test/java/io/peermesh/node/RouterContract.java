@@ -106,7 +106,7 @@ abstract class RouterContract {
   /** Connects {@code client} to a relay on a node {@code wanted} accepts (supervisors go round the nodes). */
   protected Pair pairOn(String name, java.util.function.Predicate<String> wanted) {
     String client = name + "-" + tag;
-    for (int attempt = 0; attempt < 9; attempt++) {
+    for (int attempt = 0; attempt < 12; attempt++) {
       String relayPeer = "relay-" + client + "-" + attempt;
       Peer relay = start(relayPeer, client);
       if (!wanted.test(relay.node())) {
@@ -122,12 +122,22 @@ abstract class RouterContract {
   }
 
   private void awaitState(String connection, String to) {
+    awaitState(connection, to::equals, to);
+  }
+
+  /** Forgets the state changes seen so far: the next wait sees only new ones. */
+  protected void clearStates() {
+    states.clear();
+  }
+
+  /** Waits up to 30 s for a state change of {@code connection} whose new state matches {@code to}. */
+  protected void awaitState(String connection, java.util.function.Predicate<String> to, String what) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     List<StateChange> seen = new ArrayList<>();
     try {
       while (System.nanoTime() < deadline) {
         StateChange s = states.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-        if (s != null && s.connection().equals(connection) && s.to().equals(to)) {
+        if (s != null && s.connection().equals(connection) && to.test(s.to())) {
           states.addAll(seen);
           return;
         }
@@ -138,7 +148,7 @@ abstract class RouterContract {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    throw new AssertionError(connection + " never reached " + to + "; saw " + seen);
+    throw new AssertionError(connection + " never reached " + what + "; saw " + seen);
   }
 
   private Future<RouteJoined> joinAt(String node, String joinRoom, String connection) {
