@@ -14,6 +14,7 @@ import io.peermesh.shared.bus.BusMessages.RouteJoined;
 import io.peermesh.shared.bus.BusMessages.RouteLeave;
 import io.peermesh.shared.bus.BusMessages.RouteRoster;
 import io.peermesh.shared.bus.BusMessages.StateChange;
+import io.peermesh.shared.bus.ClusterMembers;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.protocol.RoomNames;
 import io.vertx.core.Future;
@@ -21,7 +22,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -119,11 +119,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
   }
 
   private List<String> otherMembers() {
-    Object members = vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).get(Addresses.Node.MEMBERS_KEY);
-    if (!(members instanceof JsonArray list)) {
-      return List.of();
-    }
-    return list.stream().map(String::valueOf).filter(m -> !m.equals(nodeId)).toList();
+    return ClusterMembers.live(vertx).orElse(List.of()).stream().filter(m -> !m.equals(nodeId)).toList();
   }
 
   private void onRoster(Message<RouteRoster> msg) {

@@ -7,6 +7,7 @@ import io.peermesh.shared.bus.BusMessages.RoomEvent;
 import io.peermesh.shared.bus.BusMessages.RoomEventKind;
 import io.peermesh.shared.bus.BusMessages.Takeover;
 import io.peermesh.shared.bus.BusMessages.TakeoverReply;
+import io.peermesh.shared.bus.ClusterMembers;
 import io.peermesh.shared.config.SignalingConfig;
 import io.peermesh.shared.json.Json;
 import io.peermesh.shared.protocol.ClientMessage;
@@ -21,7 +22,6 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
-import io.vertx.core.json.JsonArray;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -574,8 +574,7 @@ final class SignalingHub {
     if (node.equals(nodeId)) {
       return true;
     }
-    Object members = vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).get(Addresses.Node.MEMBERS_KEY);
-    return !(members instanceof JsonArray live) || live.contains(node);
+    return ClusterMembers.live(vertx).map(live -> live.contains(node)).orElse(true);
   }
 
   static String peerOf(String resumeToken) {

@@ -4,6 +4,7 @@ import io.peermesh.shared.time.TokenBucket;
 
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.ClusterMembers;
 import io.peermesh.shared.bus.LocalSocket;
 import io.peermesh.shared.config.SignalingConfig;
 import io.peermesh.shared.json.Json;
@@ -19,7 +20,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonArray;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -140,8 +140,7 @@ public final class SignalingVerticle extends VerticleBase {
   }
 
   private int members() {
-    Object members = vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).get(Addresses.Node.MEMBERS_KEY);
-    return members instanceof JsonArray list ? list.size() : 1;
+    return ClusterMembers.live(vertx).map(java.util.List::size).orElse(1);
   }
 
   private void accept(ServerWebSocket ws) {

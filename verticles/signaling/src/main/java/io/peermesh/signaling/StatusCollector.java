@@ -4,6 +4,7 @@ import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusMessages.ChannelStats;
 import io.peermesh.shared.bus.BusMessages.ConnectionStats;
 import io.peermesh.shared.bus.BusMessages.NodeStats;
+import io.peermesh.shared.bus.ClusterMembers;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -34,10 +35,10 @@ final class StatusCollector {
   Future<JsonArray> collect() {
     DeliveryOptions timeout = new DeliveryOptions().setSendTimeout(NODE_TIMEOUT_MS);
     List<Future<NodeStats>> asks = new ArrayList<>();
-    Object members = vertx.sharedData().getLocalMap(Addresses.Node.LOCAL_MAP).get(Addresses.Node.MEMBERS_KEY);
-    if (members instanceof JsonArray nodes && !nodes.isEmpty()) {
-      for (Object node : nodes) {
-        asks.add(vertx.eventBus().<NodeStats>request(Addresses.Supervisor.stats(String.valueOf(node)), null, timeout)
+    List<String> nodes = ClusterMembers.live(vertx).orElse(List.of());
+    if (!nodes.isEmpty()) {
+      for (String node : nodes) {
+        asks.add(vertx.eventBus().<NodeStats>request(Addresses.Supervisor.stats(node), null, timeout)
             .map(m -> m.body()));
       }
     } else {
