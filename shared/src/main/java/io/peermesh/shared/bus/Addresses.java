@@ -180,6 +180,12 @@ public final class Addresses {
       return PREFIX + "router.roster." + nodeId;
     }
 
+    /**
+     * request, local: empty body, to this Vert.x's router. Reply: String, its counters and gauges in the
+     * Prometheus text format, which the signaling service appends to {@code /metrics}.
+     */
+    public static final String LOCAL_METRICS = PREFIX + "router.metrics";
+
     /** publish, clustered: {@link BusMessages.RouteEvent} when a connection joins, leaves or overflows. */
     public static final String EVENTS = PREFIX + "router.events";
   }

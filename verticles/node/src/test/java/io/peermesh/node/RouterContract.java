@@ -264,6 +264,22 @@ abstract class RouterContract {
     assertEquals(List.of("marker1"), take(carol.client(), "code-sync", 1), "carol heard nothing before");
     assertEquals(List.of("marker1"), take(alice.client(), "code-sync", 1),
         "alice heard nothing of her own, or of carol");
+
+    // The router's counters on /metrics of alice's relay's node.
+    PeerMeshNode aliceNode = nodes().stream().filter(n -> n.nodeId().equals(alice.relay().node())).findFirst()
+        .orElseThrow();
+    String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + aliceNode.signalingPort() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    assertTrue(metricValue(metrics, "peermesh_router_messages_total{channel=\"code-sync\"}") >= 3_002, metrics);
+    assertTrue(metricValue(metrics, "peermesh_router_connections") >= 1, metrics);
+    assertTrue(metricValue(metrics, "peermesh_router_events_total{kind=\"joined\"}") >= 1, metrics);
+  }
+
+  private static long metricValue(String metrics, String series) {
+    return metrics.lines().filter(l -> l.startsWith(series + " ")).mapToLong(l -> Long.parseLong(
+        l.substring(series.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError(
+            "no " + series + " in " + metrics));
   }
 
   @Test

@@ -53,6 +53,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
   private DeliveryOptions toSupervisor;
   private DeliveryOptions toRouter;
   private final RoomRoster roster = new RoomRoster();
+  private final RouterMetrics metrics = new RouterMetrics();
   private final Map<String, RoomRoute> rooms = new HashMap<>();
   /** Room of every routed connection of this node. */
   private final Map<String, String> roomOf = new HashMap<>();
@@ -83,8 +84,11 @@ public final class ChannelRouterVerticle extends VerticleBase {
         m -> onState(m.body()));
     MessageConsumer<String> memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT,
         m -> roster.forget(m.body()));
+    MessageConsumer<Object> metricsAsked = vertx.eventBus().localConsumer(Addresses.Router.LOCAL_METRICS,
+        m -> m.reply(metrics.render(rooms.size(), roomOf.size(),
+            rooms.values().stream().flatMap(r -> r.targets.values().stream()).mapToLong(TargetPump::waiting).sum())));
     return Future.all(List.of(join.completion(), leave.completion(), deliver.completion(), rosters.completion(),
-            states.completion(), memberLeft.completion()))
+            states.completion(), memberLeft.completion(), metricsAsked.completion()))
         // A hello to every router already up: each answers with the rooms it routes.
         .compose(v -> announce(new RouteRoster(nodeId, List.of(), List.of(), true)));
   }
@@ -240,6 +244,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
   /** A supervisor of this node received a message: if its connection is routed, the room's routers get it. */
   private void fromSupervisor(InboundMessage in) {
     if (in.room().equals(roomOf.get(in.connection()))) {
+      metrics.routed(in.channel());
       toTargets(in);
       for (String node : roster.nodes(in.room())) {
         vertx.eventBus().send(Addresses.Router.deliver(node), in);
@@ -303,6 +308,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
   }
 
   private void publishEvent(RouteEventKind kind, String room, String connection, String reason) {
+    metrics.event(kind);
     vertx.eventBus().publish(Addresses.Router.EVENTS, new RouteEvent(kind, room, connection, nodeId, reason));
   }
 }

@@ -15,6 +15,7 @@ import io.peermesh.shared.protocol.ProtocolException;
 import io.peermesh.shared.protocol.ServerMessage;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServer;
@@ -37,6 +38,8 @@ import java.util.logging.Logger;
 public final class SignalingVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(SignalingVerticle.class.getName());
   public static final String PATH = "/signal";
+  /** The router answers from memory on this node; a slow answer leaves it out of one scrape. */
+  private static final long ROUTER_METRICS_TIMEOUT_MS = 1_000;
 
   private SignalingConfig config;
   private SignalingHub hub;
@@ -69,10 +72,15 @@ public final class SignalingVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().end("ok"));
     router.get("/ready").handler(this::ready);
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("content-type", "text/plain; version=0.0.4")
-        .end(metrics.render(sockets.size(), hub.roomCount(), hub.sessionCount(), hub.suspendedCount(),
-            this::members)));
+    router.get("/metrics").handler(ctx -> {
+      String own = metrics.render(sockets.size(), hub.roomCount(), hub.sessionCount(), hub.suspendedCount(),
+          this::members);
+      // The channel router's counters, when this node runs one (the supervisor role).
+      vertx.eventBus().<String>request(Addresses.Router.LOCAL_METRICS, null,
+              new DeliveryOptions().setSendTimeout(ROUTER_METRICS_TIMEOUT_MS))
+          .onComplete(routerMetrics -> ctx.response().putHeader("content-type", "text/plain; version=0.0.4")
+              .end(routerMetrics.succeeded() ? own + routerMetrics.result().body() : own));
+    });
     router.route(PATH).handler(ctx -> ctx.request().toWebSocket().onSuccess(this::accept));
     StatusCollector collector = new StatusCollector(vertx, status);
     router.get("/status.json").handler(ctx -> collector.collect().onComplete(rows -> {
