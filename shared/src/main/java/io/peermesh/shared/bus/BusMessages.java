@@ -185,7 +185,10 @@ public final class BusMessages {
   /** Stop routing {@code connection}; its supervisor keeps running. */
   public record RouteLeave(String room, String connection) {}
 
-  /** A connection joined (or left) routing on {@code node}; {@code routedHere}: routed connections of the room there. */
+  /**
+   * A connection joined (or left) routing on {@code node}; {@code routedHere}: routed connections of the room
+   * there.
+   */
   public record RouteJoined(String room, String connection, String node, int routedHere) {}
 
   /**

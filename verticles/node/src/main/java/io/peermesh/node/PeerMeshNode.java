@@ -136,10 +136,11 @@ public final class PeerMeshNode {
   }
 
   /**
-   * Shuts the node down in order: the router (no more forwarding), then supervisors (each closes its peer
-   * connection and leaves its room while signaling still runs), then signaling (every session ends; peers elsewhere hear {@code peer-left}), then
-   * Vert.x and the cluster membership. Closing Vert.x alone stops them all at once, and each side's last words
-   * reach consumers the other side has already removed.
+   * Shuts the node down in order: the router (no more forwarding; other routers are told), then supervisors
+   * (each closes its peer connection and leaves its room while signaling still runs), then signaling (every
+   * session ends; peers elsewhere hear {@code peer-left}), then Vert.x and the cluster membership. Closing
+   * Vert.x alone stops them all at once, and each side's last words reach consumers the other side has already
+   * removed.
    */
   public Future<Void> close() {
     Future<Void> undeployed = undeploy(routerDeployment).compose(v -> undeploy(supervisorDeployment))

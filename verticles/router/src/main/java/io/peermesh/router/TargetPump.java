@@ -70,7 +70,8 @@ final class TargetPump {
       return;
     }
     if (queue.offer(message) == TargetQueue.Offer.OVERFLOW) {
-      end(RouteEventKind.OVERFLOW, "overflow: " + queue.size() + " messages were waiting; they and the next are dropped");
+      end(RouteEventKind.OVERFLOW,
+          "overflow: " + queue.size() + " messages were waiting; they and the next are dropped");
       return;
     }
     pump();
