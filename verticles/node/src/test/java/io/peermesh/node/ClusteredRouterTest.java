@@ -55,6 +55,26 @@ class ClusteredRouterTest extends RouterContract {
     }
   }
 
+  @Test
+  void aMemberWithoutARouterHoldsNoJoinUp() throws Exception {
+    io.vertx.core.json.JsonObject signalingOnly = config(true, cluster, 5894, 5891, 5892, 5894);
+    signalingOnly.getJsonObject("node").put("roles", new io.vertx.core.json.JsonArray().add("signaling"));
+    PeerMeshNode nodeD = TestNodes.start(signalingOnly);
+    try {
+      listen();
+      Pair alice = pairOn("alice", nodeA.nodeId()::equals);
+      Pair bob = pairOn("bob", nodeB.nodeId()::equals);
+      // Node D answers no announcement (no handler): each join completes once D's first attempt failed, and the
+      // retries that follow change nothing for A and B.
+      join(alice.relay());
+      join(bob.relay());
+      sendNumbered(alice.client(), "code-sync", "past-d", 20);
+      assertEquals(numbered("past-d", 20), take(bob.client(), "code-sync", 20));
+    } finally {
+      Await.result(nodeD.close());
+    }
+  }
+
   @Override
   protected PeerMeshNode driver() {
     return nodeA;

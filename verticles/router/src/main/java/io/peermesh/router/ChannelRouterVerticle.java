@@ -95,9 +95,10 @@ public final class ChannelRouterVerticle extends VerticleBase {
 
   /**
    * Sends {@code change} to every other member's router; completes when each has answered once or failed once
-   * (a member with no router role never answers). A member still in the cluster that did not answer is asked
-   * again, up to {@link #ANNOUNCE_ATTEMPTS} times a second apart: a router that starts while this one announces
-   * may not be reachable yet.
+   * (a member with no router role never answers). A member still in the cluster that did not answer is sent this
+   * router's whole roster again, up to {@link #ANNOUNCE_ATTEMPTS} times a second apart (a router that starts
+   * while this one announces may not be reachable yet): the state at that moment, never the old change, which
+   * could undo a newer one sent meanwhile.
    */
   private Future<Void> announce(RouteRoster change) {
     List<Future<?>> answers = new ArrayList<>();
@@ -117,9 +118,18 @@ public final class ChannelRouterVerticle extends VerticleBase {
         })
         .onFailure(e -> {
           if (attemptsLeft > 1 && !stopping && otherMembers().contains(member)) {
-            vertx.setTimer(1_000, t -> announceTo(member, change, attemptsLeft - 1));
+            vertx.setTimer(1_000, t -> {
+              if (!stopping) {
+                announceTo(member, snapshot(), attemptsLeft - 1);
+              }
+            });
           }
         });
+  }
+
+  /** Every room routed here, replacing what the receiver knew of this node. */
+  private RouteRoster snapshot() {
+    return new RouteRoster(nodeId, List.copyOf(rooms.keySet()), List.of(), true);
   }
 
   private List<String> otherMembers() {
@@ -129,9 +139,8 @@ public final class ChannelRouterVerticle extends VerticleBase {
   private void onRoster(Message<RouteRoster> msg) {
     RouteRoster change = msg.body();
     roster.apply(change);
-    // A hello gets every room routed here; a change only an acknowledgement.
-    msg.reply(change.snapshot() ? new RouteRoster(nodeId, List.copyOf(rooms.keySet()), List.of(), true)
-        : new RouteRoster(nodeId, List.of(), List.of(), false));
+    // A snapshot (a hello) gets every room routed here; a change only an acknowledgement.
+    msg.reply(change.snapshot() ? snapshot() : new RouteRoster(nodeId, List.of(), List.of(), false));
   }
 
   private void onJoin(Message<RouteJoin> msg) {
@@ -172,7 +181,15 @@ public final class ChannelRouterVerticle extends VerticleBase {
       return false;
     }
     if (routedIn.equals(join.room())) {
-      rooms.get(routedIn).ready.onComplete(ar -> msg.reply(joined(join.room(), join.connection())));
+      RoomRoute route = rooms.get(routedIn);
+      TargetPump pump = route.targets.get(join.connection());
+      route.ready.onComplete(ar -> {
+        if (ar.succeeded() && route.targets.get(join.connection()) == pump) {
+          msg.reply(joined(join.room(), join.connection()));
+        } else {
+          msg.fail(500, "connection " + join.connection() + " left routing while joining");
+        }
+      });
     } else {
       msg.fail(WRONG_ROOM, "connection " + join.connection() + " is routed in another room");
     }

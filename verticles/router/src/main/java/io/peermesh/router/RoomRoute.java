@@ -14,7 +14,10 @@ final class RoomRoute {
   final String room;
   final Map<String, TargetPump> targets = new LinkedHashMap<>();
   private final List<MessageConsumer<?>> consumers;
-  /** Completes once the consumers are registered and every other router knows this node routes the room. */
+  /**
+   * Completes once the consumers are registered and every other router has answered this node's announcement of
+   * the room once (or failed to; see ChannelRouterVerticle#announce).
+   */
   Future<Void> ready;
 
   RoomRoute(String room, List<MessageConsumer<?>> consumers) {

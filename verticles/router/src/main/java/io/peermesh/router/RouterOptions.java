@@ -10,7 +10,9 @@ import io.vertx.core.json.JsonObject;
  *     thinned
  * @param retryMs wait before offering a message again that the target's supervisor refused (its queue or resend
  *     buffer was full)
- * @param sendTimeoutMs the longest a hand-over to a target's supervisor may take before it is retried
+ * @param sendTimeoutMs the longest a hand-over to a target's supervisor may take (past it the target leaves
+ *     routing with an {@code OVERFLOW} event: the run may have been taken), and the longest a roster announcement
+ *     to another node's router or the join's look-up of the connection may take
  */
 public record RouterOptions(int queueMaxMessages, long retryMs, long sendTimeoutMs) {
 
