@@ -20,6 +20,7 @@ import io.peermesh.shared.bus.BusMessages.SupervisorStarted;
 import io.peermesh.shared.testing.Await;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -56,6 +58,7 @@ abstract class RouterContract {
 
   private final Map<String, LinkedBlockingQueue<InboundMessage>> received = new ConcurrentHashMap<>();
   private final List<RouteEvent> events = new CopyOnWriteArrayList<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private final LinkedBlockingQueue<RouteEvent> eventQueue = new LinkedBlockingQueue<>();
   private final LinkedBlockingQueue<StateChange> states = new LinkedBlockingQueue<>();
   /** Peer ids are unique across rooms, so each test's carry its tag. */
@@ -68,21 +71,32 @@ abstract class RouterContract {
 
   protected void listen() {
     for (String channel : List.of("code-sync", "cursor-pos", "ai-stream", "presence")) {
-      Await.result(vertx().eventBus().<InboundMessage>consumer(Addresses.Supervisor.inbound(room, channel),
+      register(vertx().eventBus().<InboundMessage>consumer(Addresses.Supervisor.inbound(room, channel),
           m -> received.computeIfAbsent(m.body().connection() + "/" + channel, k -> new LinkedBlockingQueue<>())
-              .add(m.body())).completion());
+              .add(m.body())));
     }
-    Await.result(vertx().eventBus().<RouteEvent>consumer(Addresses.Router.EVENTS, m -> {
+    register(vertx().eventBus().<RouteEvent>consumer(Addresses.Router.EVENTS, m -> {
       if (m.body().room().equals(room)) {
         events.add(m.body());
         eventQueue.add(m.body());
       }
-    }).completion());
-    Await.result(vertx().eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
+    }));
+    register(vertx().eventBus().<StateChange>consumer(Addresses.Supervisor.STATE, m -> {
       if (m.body().room().equals(room)) {
         states.add(m.body());
       }
-    }).completion());
+    }));
+  }
+
+  private void register(MessageConsumer<?> consumer) {
+    Await.result(consumer.completion());
+    consumers.add(consumer);
+  }
+
+  /** The nodes outlive a test: its consumers go with it. */
+  @AfterEach
+  void unregister() {
+    consumers.forEach(c -> Await.result(c.unregister()));
   }
 
   /** A supervised connection the test started. */
