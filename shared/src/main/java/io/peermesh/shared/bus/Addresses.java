@@ -68,6 +68,18 @@ public final class Addresses {
     public static final String START = PREFIX + "supervisor.start";
 
     /**
+     * request, clustered: {@link BusMessages.BotRequest}; any node with the supervisor role may take it. Reply:
+     * {@link BusMessages.BotStarted} once the bot has joined; a failure with code 400 for a bad request. Each of
+     * the bot's connections answers at the per-connection addresses below, and is admitted like any other.
+     */
+    public static final String BOT_START = PREFIX + "supervisor.bot.start";
+
+    /** request, clustered: empty body; closes every connection of bot {@code bot} and leaves. Reply: "closed". */
+    public static String botClose(String bot) {
+      return PREFIX + "supervisor.bot." + bot + ".close";
+    }
+
+    /**
      * publish, clustered: {@link BusMessages.StateChange} after every state change of any supervisor.
      */
     public static final String STATE = PREFIX + "supervisor.state";

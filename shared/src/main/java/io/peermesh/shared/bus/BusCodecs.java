@@ -23,6 +23,8 @@ public final class BusCodecs {
       BusMessages.TakeoverReply.class,
       BusMessages.SupervisorRequest.class,
       BusMessages.SupervisorStarted.class,
+      BusMessages.BotRequest.class,
+      BusMessages.BotStarted.class,
       BusMessages.OutboundMessage.class,
       BusMessages.SendAck.class,
       BusMessages.OutboundBatch.class,

@@ -40,6 +40,17 @@ public final class BusMessages {
   /** The supervisor is deployed and has joined the room; {@code node} holds it. */
   public record SupervisorStarted(String connection, String node) {}
 
+  /**
+   * Asks for a bot: one peer {@code peer} in {@code room} holding a supervised connection to every peer there
+   * whose id matches the regular expression {@code remotes} (null: every peer), now and as they join; each one's
+   * connection id starts with the bot's id and a dot. The other fields as in {@link SupervisorRequest}.
+   */
+  public record BotRequest(String room, String peer, String remotes, String signalingHost, int signalingPort,
+      String token, java.util.Map<String, Object> reconnect) {}
+
+  /** The bot has joined the room; {@code node} holds it and its connections ({@code bot.<remote>.<n>}). */
+  public record BotStarted(String bot, String node) {}
+
   /** One message for a channel of a supervised connection. */
   public record OutboundMessage(String channel, byte[] data) {
     @Override

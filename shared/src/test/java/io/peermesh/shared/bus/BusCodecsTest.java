@@ -49,6 +49,10 @@ class BusCodecsTest {
           new BusMessages.SupervisorRequest("room", "bot", "alice", "127.0.0.1", 8080, null, Map.of()),
           new BusMessages.SupervisorRequest("room", "bot", "alice", "h", 1, "jwt", Map.of("maxAttempts", 3)))),
       Map.entry(BusMessages.SupervisorStarted.class, List.of(new BusMessages.SupervisorStarted("c-1", "node-1"))),
+      Map.entry(BusMessages.BotRequest.class, List.of(
+          new BusMessages.BotRequest("room", "ai-bot", null, "127.0.0.1", 8080, null, Map.of()),
+          new BusMessages.BotRequest("room", "ai-bot", "alice|b\u00f6b", "h", 1, "jwt", Map.of("maxAttempts", 3)))),
+      Map.entry(BusMessages.BotStarted.class, List.of(new BusMessages.BotStarted("b-1", "node-1"))),
       Map.entry(BusMessages.OutboundMessage.class, List.of(
           new BusMessages.OutboundMessage("code-sync", new byte[] {0, 1, (byte) 255}))),
       Map.entry(BusMessages.SendAck.class, List.of(new BusMessages.SendAck(true, null),

@@ -16,7 +16,7 @@ import java.util.logging.Logger;
  * and resumes with the resume token, so the room sees no flap; messages written meanwhile wait in a bounded
  * queue. Runs on the supervisor's context.
  */
-final class SignalingLink {
+final class SignalingLink implements Seat {
   private static final Logger LOG = Logger.getLogger(SignalingLink.class.getName());
   private static final int MAX_QUEUED = 4096;
 
@@ -53,7 +53,8 @@ final class SignalingLink {
   }
 
   /** Connects and joins; completes with {@code joined}. */
-  Future<JsonObject> open() {
+  @Override
+  public Future<JsonObject> open() {
     Promise<JsonObject> result = Promise.promise();
     connect(result);
     return result.future();
@@ -147,7 +148,8 @@ final class SignalingLink {
   }
 
   /** Writes now, or queues (bounded) while the socket is being resumed; false when the queue is full. */
-  boolean send(JsonObject message) {
+  @Override
+  public boolean send(JsonObject message) {
     String text = message.encode();
     if (socket != null) {
       socket.write(text);
@@ -160,7 +162,8 @@ final class SignalingLink {
     return true;
   }
 
-  Future<Void> close() {
+  @Override
+  public Future<Void> close() {
     closed = true;
     if (pingTimer >= 0) {
       vertx.cancelTimer(pingTimer);

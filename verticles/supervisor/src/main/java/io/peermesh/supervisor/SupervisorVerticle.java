@@ -24,6 +24,7 @@ import io.peermesh.supervisor.rtc.CandidatePairs;
 import io.peermesh.supervisor.rtc.FactoryPool;
 import io.peermesh.supervisor.rtc.PeerLink;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -40,6 +41,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
@@ -63,7 +65,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   private ReconnectController controller;
   private ChannelMux mux;
-  private SignalingLink signaling;
+  private Seat signaling;
+  /** Makes a view of a bot's shared link for this connection's messages; null: it joins with its own link. */
+  private final Function<Handler<JsonObject>, Seat> sharedSeat;
   private List<RTCIceServer> iceServers = List.of();
   private boolean impolite;
   private boolean remotePresent;
@@ -101,6 +105,13 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
 
   public SupervisorVerticle(SupervisorRequest request, Setup setup, String connectionId, FactoryPool pool,
       FactoryPool.Slot slot) {
+    this(request, setup, connectionId, pool, slot, null);
+  }
+
+  /** {@code seat}: a view of a bot's shared link ({@link BotVerticle}) taking this connection's messages. */
+  SupervisorVerticle(SupervisorRequest request, Setup setup, String connectionId, FactoryPool pool,
+      FactoryPool.Slot slot, Function<Handler<JsonObject>, Seat> seat) {
+    this.sharedSeat = seat;
     this.setup = setup;
     this.reconnectDefaults = Map.copyOf(setup.reconnectDefaults());
     this.request = request;
@@ -138,8 +149,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     } else {
       join.put("peer", request.peer());
     }
-    signaling = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(), request.signalingPort(),
-        join, this::onSignal);
+    signaling = sharedSeat != null ? sharedSeat.apply(this::onSignal) : new SignalingLink(vertx, setup.signalingClient(),
+        request.signalingHost(), request.signalingPort(), join, this::onSignal);
     return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), files.register()))
         .compose(v -> signaling.open())
         .onSuccess(joined -> {

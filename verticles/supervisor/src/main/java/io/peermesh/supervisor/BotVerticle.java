@@ -1,0 +1,137 @@
+package io.peermesh.supervisor;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.BotRequest;
+import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * A bot: one peer in a room that holds a supervised connection to each peer there (an AI assistant talking with
+ * every browser). It joins once; each connection is an ordinary {@link SupervisorVerticle} signaling through a
+ * view of the bot's link ({@link SharedSeat}), deployed as a child of this verticle. A peer that joins gets a
+ * connection, one that leaves loses it; a connection that ends while its remote is still here (it gave up
+ * recovering) is started again after {@code RESTART_DELAY_MS}. Connection ids are {@code <bot>.<remote>.<n>}.
+ */
+final class BotVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(BotVerticle.class.getName());
+  static final long RESTART_DELAY_MS = 1_000;
+
+  /** Admits and deploys one supervisor (the manager's {@code launch}). */
+  interface Launcher {
+    Future<SupervisorVerticle> launch(SupervisorRequest request, String connection, Function<Handler<JsonObject>, Seat> seat);
+  }
+
+  private final BotRequest request;
+  private final Pattern remotes;
+  private final String botId;
+  private final WebSocketClient client;
+  private final Launcher launcher;
+  /** Connection id by remote: started or starting. */
+  private final Map<String, String> connections = new HashMap<>();
+  private SignalingLink link;
+  private SharedSeat seat;
+  private boolean stopping;
+  private long started;
+
+  BotVerticle(BotRequest request, Pattern remotes, String botId, WebSocketClient client, Launcher launcher) {
+    this.request = request;
+    this.remotes = remotes;
+    this.botId = botId;
+    this.client = client;
+    this.launcher = launcher;
+  }
+
+  @Override
+  public Future<?> start() {
+    JsonObject join = new JsonObject().put("type", "join").put("v", 1).put("room", request.room());
+    if (request.token() != null) {
+      join.put("token", request.token());
+    } else {
+      join.put("peer", request.peer());
+    }
+    link = new SignalingLink(vertx, client, request.signalingHost(), request.signalingPort(), join, this::onSignal);
+    seat = new SharedSeat(context, link);
+    MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.botClose(botId),
+        msg -> closeAll().onComplete(done -> msg.reply("closed")));
+    return close.completion().compose(v -> link.open()).onSuccess(joined -> {
+      seat.joined(joined);
+      for (String peer : seat.present()) {
+        connect(peer);
+      }
+    });
+  }
+
+  private void onSignal(JsonObject message) {
+    seat.dispatch(message);
+    String type = message.getString("type", "");
+    String peer = message.getString("peer");
+    if (peer == null) {
+      return;
+    }
+    if (type.equals("peer-joined")) {
+      connect(peer);
+    } else if (type.equals("peer-left")) {
+      String connection = connections.remove(peer);
+      if (connection != null) {
+        // The remote is gone for good (a resuming one is not reported as left): so is the connection.
+        vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
+      }
+    }
+  }
+
+  private void connect(String remote) {
+    if (stopping || remote.equals(request.peer()) || connections.containsKey(remote) || !seat.isPresent(remote)
+        || remotes != null && !remotes.matcher(remote).matches()) {
+      return;
+    }
+    String connection = botId + "." + remote + "." + ++started;
+    connections.put(remote, connection);
+    SupervisorRequest one = new SupervisorRequest(request.room(), request.peer(), remote, request.signalingHost(),
+        request.signalingPort(), request.token(), request.reconnect());
+    launcher.launch(one, connection, onMessage -> seat.view(remote, onMessage)).onComplete(launched -> {
+      if (launched.failed()) {
+        LOG.warning(botId + ": no connection to " + remote + ": " + launched.cause().getMessage());
+        ended(remote, connection);
+      } else {
+        // Its supervisor stops on its own when it gives up: a remote still here then gets a new connection.
+        launched.result().whenStopped().onComplete(v -> context.runOnContext(w -> ended(remote, connection)));
+      }
+    });
+  }
+
+  private void ended(String remote, String connection) {
+    if (!connections.remove(remote, connection) || stopping) {
+      return;
+    }
+    vertx.setTimer(RESTART_DELAY_MS, id -> connect(remote));
+  }
+
+  /** Each connection closes as any closed one does (its remote and the bus hear of it); then the bot leaves. */
+  private Future<?> closeAll() {
+    stopping = true;
+    List<Future<?>> closing = new ArrayList<>();
+    connections.values().forEach(connection -> closing.add(vertx.eventBus().request(
+        Addresses.Supervisor.close(connection), null, new DeliveryOptions().setSendTimeout(10_000))));
+    return Future.join(closing).eventually(() -> vertx.undeploy(deploymentID()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    // Child deployments (the connections) are undeployed before this runs: the bot leaves the room last.
+    return link == null ? Future.succeededFuture() : link.close();
+  }
+}

@@ -1,0 +1,133 @@
+package io.peermesh.supervisor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.BotRequest;
+import io.peermesh.shared.bus.BusMessages.BotStarted;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.StateChange;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.NetworkNamespace;
+import io.vertx.core.eventbus.ReplyException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A bot holds one real webrtc-java connection per matching peer of its room, made and dropped as they come and go. */
+class BotTest {
+  private static final Duration UP = Duration.ofSeconds(20);
+  private static SupervisorHarness harness;
+
+  @BeforeAll
+  static void start() {
+    NetworkNamespace.requireInCi();
+    NetworkNamespace.assume();
+    harness = new SupervisorHarness();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (harness != null) {
+      harness.close();
+    }
+  }
+
+  private static BotStarted bot(String room, String peer, String remotes) {
+    return Await.result(harness.vertx.eventBus().<BotStarted>request(Addresses.Supervisor.BOT_START,
+        new BotRequest(room, peer, remotes, "127.0.0.1", harness.signalingPort, null, Map.of())).map(r -> r.body()));
+  }
+
+  /** The bot's connection to {@code remote} once it is connected. */
+  private static String botConnectionTo(String bot, String remote) {
+    StateChange up = harness.awaitState(s -> s.connection().startsWith(bot + "." + remote + ".")
+        && s.to().equals("connected"), UP, bot + " connected to " + remote);
+    return up.connection();
+  }
+
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void connectsToEveryMatchingPeerAsTheyComeAndGo() throws Exception {
+    String room = "bots";
+    LinkedBlockingQueue<InboundMessage> inbound = harness.inbound(room, ChannelSpec.CODE_SYNC);
+    BotStarted bot = bot(room, "ai-helper", "client-.*");
+    String early = harness.start(room, "client-1", "ai-helper", Map.of());
+    // Not a match: the bot leaves this pair alone.
+    String outsider = harness.start(room, "other-1", "other-2", Map.of());
+    String outsiderPeer = harness.start(room, "other-2", "other-1", Map.of());
+    String late = harness.start(room, "client-2", "ai-helper", Map.of());
+    harness.awaitState(early, "connected", UP);
+    harness.awaitState(late, "connected", UP);
+    harness.awaitState(outsider, "connected", UP);
+    Map<String, String> botSide = new HashMap<>();
+    botSide.put("client-1", botConnectionTo(bot.bot(), "client-1"));
+    botSide.put("client-2", botConnectionTo(bot.bot(), "client-2"));
+
+    // Each client reaches the bot, and what the bot sends on a connection reaches that client only.
+    for (Map.Entry<String, String> client : Map.of("client-1", early, "client-2", late).entrySet()) {
+      assertTrue(Await.result(harness.send(client.getValue(), ChannelSpec.CODE_SYNC,
+          utf8("from " + client.getKey()))).accepted());
+      InboundMessage atBot = inbound.poll(10, TimeUnit.SECONDS);
+      assertNotNull(atBot);
+      assertEquals(botSide.get(client.getKey()), atBot.connection());
+      assertEquals(client.getKey(), atBot.from());
+      assertArrayEquals(utf8("from " + client.getKey()), atBot.data());
+
+      assertTrue(Await.result(harness.send(botSide.get(client.getKey()), ChannelSpec.CODE_SYNC,
+          utf8("to " + client.getKey()))).accepted());
+      InboundMessage atClient = inbound.poll(10, TimeUnit.SECONDS);
+      assertNotNull(atClient);
+      assertEquals(client.getValue(), atClient.connection());
+      assertEquals("ai-helper", atClient.from());
+      assertArrayEquals(utf8("to " + client.getKey()), atClient.data());
+    }
+    assertTrue(harness.states.stream().noneMatch(s -> s.connection().startsWith(bot.bot() + ".other-")),
+        "the bot connected to a peer outside its pattern");
+
+    // A client that leaves takes its connection with it; one that joins later gets one.
+    harness.close(late);
+    harness.awaitState(s -> s.connection().equals(botSide.get("client-2")) && s.to().equals("closed"), UP,
+        "the bot's connection to the client that left closes");
+    String third = harness.start(room, "client-3", "ai-helper", Map.of());
+    harness.awaitState(third, "connected", UP);
+    String botToThird = botConnectionTo(bot.bot(), "client-3");
+    assertTrue(Await.result(harness.send(botToThird, ChannelSpec.CODE_SYNC, utf8("welcome"))).accepted());
+    InboundMessage welcome = inbound.poll(10, TimeUnit.SECONDS);
+    assertNotNull(welcome);
+    assertEquals(third, welcome.connection());
+
+    // Closing the bot closes its connections and leaves the room: its clients see the remote go.
+    assertEquals("closed", Await.result(harness.vertx.eventBus().request(Addresses.Supervisor.botClose(bot.bot()),
+        null)).body());
+    harness.awaitState(s -> s.connection().equals(botSide.get("client-1")) && s.to().equals("closed"), UP,
+        "the bot's connection to client-1 closes");
+    harness.awaitState(s -> s.connection().equals(early) && s.from().equals("connected"), UP,
+        "client-1 loses its link to the bot");
+    harness.close(early);
+    harness.close(third);
+    harness.close(outsider);
+    harness.close(outsiderPeer);
+  }
+
+  @Test
+  void refusesABadRequest() {
+    AssertionError badPattern = assertThrows(AssertionError.class, () -> bot("bots-bad", "ai-x", "client-(["));
+    assertEquals(SupervisorManagerVerticle.BAD_REQUEST, ((ReplyException) badPattern.getCause()).failureCode());
+    AssertionError badPeer = assertThrows(AssertionError.class, () -> bot("bots-bad", "no spaces", null));
+    assertEquals(SupervisorManagerVerticle.BAD_REQUEST, ((ReplyException) badPeer.getCause()).failureCode());
+  }
+}
