@@ -202,6 +202,21 @@ public final class Addresses {
     public static final String EVENTS = PREFIX + "router.events";
   }
 
+  /**
+   * AI-stream relay: an AI assistant bot (a {@link Supervisor#BOT_START bot}) that answers prompts on
+   * {@code ai-stream} from an OpenAI-compatible backend, resumably (docs/AI.md).
+   */
+  public static final class AiRelay {
+    private AiRelay() {}
+
+    /**
+     * request, clustered: {@link BusMessages.AiInvite}; any AI relay may take it. Reply:
+     * {@link BusMessages.BotStarted} once its bot has joined the room; a failure with code 400 (not a valid
+     * room), 409 (its bot is already there) or 500 (the bot could not join).
+     */
+    public static final String INVITE = PREFIX + "ai.invite";
+  }
+
   /** The node: cluster facts other verticles read. */
   public static final class Node {
     private Node() {}

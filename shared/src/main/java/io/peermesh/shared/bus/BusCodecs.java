@@ -25,6 +25,7 @@ public final class BusCodecs {
       BusMessages.SupervisorStarted.class,
       BusMessages.BotRequest.class,
       BusMessages.BotStarted.class,
+      BusMessages.AiInvite.class,
       BusMessages.OutboundMessage.class,
       BusMessages.SendAck.class,
       BusMessages.OutboundBatch.class,

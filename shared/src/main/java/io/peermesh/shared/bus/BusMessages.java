@@ -51,6 +51,9 @@ public final class BusMessages {
   /** The bot has joined the room; {@code node} holds it and its connections ({@code bot.<remote>.<n>}). */
   public record BotStarted(String bot, String node) {}
 
+  /** Asks the AI relay to bring its bot into {@code room}. */
+  public record AiInvite(String room) {}
+
   /** One message for a channel of a supervised connection. */
   public record OutboundMessage(String channel, byte[] data) {
     @Override

@@ -1,0 +1,245 @@
+package io.peermesh.airelay;
+
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.BusMessages.AiInvite;
+import io.peermesh.shared.bus.BusMessages.BatchAck;
+import io.peermesh.shared.bus.BusMessages.BotRequest;
+import io.peermesh.shared.bus.BusMessages.BotStarted;
+import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.OutboundBatch;
+import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.channel.ChannelSpec;
+import io.peermesh.shared.protocol.RoomNames;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.logging.Logger;
+
+/**
+ * The AI-stream relay: brings an AI assistant bot into rooms (one peer connected with each client there, see
+ * {@link Addresses.Supervisor#BOT_START}), takes the prompts clients send it on {@code ai-stream}, streams each
+ * answer from the backend back to the asking client as numbered pieces, and keeps every answer (under way and for
+ * {@code retainMs} after) so a client that lost pieces resumes from the piece it holds, from any connection
+ * (docs/AI.md). Hand-overs to a connection go one batch at a time, so pieces never overtake each other.
+ */
+public final class AiRelayVerticle extends VerticleBase {
+  private static final Logger LOG = Logger.getLogger(AiRelayVerticle.class.getName());
+  private static final String CHANNEL = ChannelSpec.AI_STREAM.label();
+  private static final int BATCH = 64;
+  private static final long RETRY_MS = 20;
+
+  private final Function<AiRelayOptions, AiBackend> backendFactory;
+  private AiRelayOptions options;
+  private AiBackend backend;
+  private AiStreams streams;
+  private String signalingHost;
+  private int signalingPort;
+  private String token;
+  /** The bot's id by room; a room whose bot is joining maps to null. */
+  private final Map<String, String> bots = new HashMap<>();
+  private final Map<String, MessageConsumer<InboundMessage>> roomConsumers = new HashMap<>();
+  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
+  private DeliveryOptions handOver;
+
+  /** Answers from the configured OpenAI-compatible backend. */
+  public AiRelayVerticle() {
+    this(null);
+  }
+
+  /** Answers from {@code backendFactory}'s backend (null: the configured OpenAI-compatible one). */
+  AiRelayVerticle(Function<AiRelayOptions, AiBackend> backendFactory) {
+    this.backendFactory = backendFactory;
+  }
+
+  @Override
+  public Future<?> start() {
+    BusCodecs.register(vertx);
+    options = AiRelayOptions.from(config().getJsonObject("ai"));
+    JsonObject signaling = config().getJsonObject("signaling", new JsonObject());
+    signalingHost = signaling.getString("host", "127.0.0.1");
+    // The node names the port its signaling service listens on (0 in the config means "any free one").
+    signalingPort = config().getInteger("signalingPort", signaling.getInteger("port", 8080));
+    token = options.tokenEnv() == null ? null : System.getenv(options.tokenEnv());
+    backend = backendFactory != null ? backendFactory.apply(options)
+        : new OpenAiChatBackend(vertx, options.backend(), System::getenv);
+    streams = new AiStreams(options.maxStreamsPerClient(), options.maxStreams(), options.retainMs(),
+        System::currentTimeMillis);
+    handOver = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
+    vertx.setPeriodic(Math.max(1_000, Math.min(60_000, options.retainMs())), id -> streams.sweep());
+    MessageConsumer<AiInvite> invite = vertx.eventBus().consumer(Addresses.AiRelay.INVITE, this::onInvite);
+    consumers.add(invite);
+    return invite.completion().compose(v -> Future.all(options.rooms().stream().map(this::join).toList()));
+  }
+
+  private void onInvite(Message<AiInvite> msg) {
+    String room = msg.body().room();
+    if (room == null || !RoomNames.isValid(room)) {
+      msg.fail(400, "not a valid room");
+      return;
+    }
+    if (bots.containsKey(room)) {
+      msg.fail(409, "the bot is already in " + room);
+      return;
+    }
+    join(room).onSuccess(msg::reply).onFailure(e -> msg.fail(500, "the bot could not join: " + e.getMessage()));
+  }
+
+  /** Listens to the room's ai-stream, then brings the bot in. */
+  private Future<BotStarted> join(String room) {
+    bots.put(room, null);
+    MessageConsumer<InboundMessage> inbound = vertx.eventBus().consumer(Addresses.Supervisor.inbound(room, CHANNEL),
+        msg -> onInbound(msg.body()));
+    roomConsumers.put(room, inbound);
+    return inbound.completion().compose(v -> vertx.eventBus().<BotStarted>request(Addresses.Supervisor.BOT_START,
+        new BotRequest(room, options.peer(), options.remotes(), signalingHost, signalingPort, token, Map.of()),
+        new DeliveryOptions().setSendTimeout(30_000))).map(reply -> {
+          bots.put(room, reply.body().bot());
+          LOG.info("AI bot " + options.peer() + " joined " + room + " (" + reply.body().bot() + ")");
+          return reply.body();
+        }).onFailure(e -> {
+          bots.remove(room);
+          MessageConsumer<InboundMessage> consumer = roomConsumers.remove(room);
+          if (consumer != null) {
+            consumer.unregister();
+          }
+        });
+  }
+
+  private void onInbound(InboundMessage message) {
+    String bot = bots.get(message.room());
+    if (bot == null || !message.connection().startsWith(bot + ".")) {
+      return;
+    }
+    try {
+      AiRequest request = AiRequests.parse(message.data(), options.maxPromptBytes());
+      if (request instanceof AiRequest.Prompt prompt) {
+        answer(message, prompt);
+      } else if (request instanceof AiRequest.Resume resume) {
+        AiStream stream = streams.get(message.room(), message.from(), resume.id());
+        stream.resumeTo(message.connection(), resume.from());
+        pump(stream);
+      } else if (request instanceof AiRequest.Cancel cancel) {
+        AiStream stream = streams.get(message.room(), message.from(), cancel.id());
+        if (!stream.ended()) {
+          stream.cancel.run();
+          finish(stream, new AiReply.Done(stream.id, stream.size(), "cancelled"));
+        }
+      }
+    } catch (AiException e) {
+      refuse(message.connection(), e);
+    }
+  }
+
+  private void answer(InboundMessage message, AiRequest.Prompt prompt) throws AiException {
+    AiStream stream = streams.open(message.room(), message.from(), prompt.id(), message.connection());
+    stream.cancel = backend.answer(prompt.prompt(), new AiBackend.Sink() {
+      @Override
+      public void text(String piece) {
+        if (stream.ended()) {
+          return;
+        }
+        int bytes = piece.getBytes(StandardCharsets.UTF_8).length;
+        if (stream.textBytes() + bytes > options.maxAnswerBytes()) {
+          stream.cancel.run();
+          finish(stream, new AiReply.Error(stream.id, (long) stream.size(), AiErrorCode.ANSWER_TOO_LARGE,
+              "the answer passed " + options.maxAnswerBytes() + " bytes"));
+          return;
+        }
+        stream.addText(piece, bytes);
+        pump(stream);
+      }
+
+      @Override
+      public void done(String finish) {
+        if (!stream.ended()) {
+          finish(stream, new AiReply.Done(stream.id, stream.size(), finish));
+        }
+      }
+
+      @Override
+      public void failed(AiErrorCode code, String why) {
+        if (!stream.ended()) {
+          LOG.warning("AI answer " + stream.id + " for " + stream.client + " failed: " + why);
+          finish(stream, new AiReply.Error(stream.id, (long) stream.size(), code, why));
+        }
+      }
+    });
+  }
+
+  private void finish(AiStream stream, AiReply last) {
+    stream.end(last, System.currentTimeMillis());
+    pump(stream);
+  }
+
+  /** Hands the stream's next pieces to its connection: one batch in flight, the refused rest offered again. */
+  private void pump(AiStream stream) {
+    if (stream.inFlight || stream.connection == null || stream.next >= stream.size()) {
+      return;
+    }
+    long epoch = stream.epoch;
+    String to = stream.connection;
+    stream.inFlight = true;
+    vertx.eventBus().<BatchAck>request(Addresses.Supervisor.sendBatch(to),
+        new OutboundBatch(CHANNEL, stream.pieces(stream.next, BATCH)), handOver).onComplete(ar -> {
+          if (stream.epoch != epoch) {
+            return;
+          }
+          stream.inFlight = false;
+          if (ar.failed()) {
+            if (ar.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT) {
+              // It may have been taken: offering it again may deliver a piece twice, which the numbering undoes.
+              vertx.setTimer(RETRY_MS, id -> pump(stream));
+            } else {
+              stream.connection = null;
+            }
+            return;
+          }
+          BatchAck ack = ar.result().body();
+          stream.next += ack.accepted();
+          if (ack.code() == null) {
+            pump(stream);
+          } else if (ack.code().equals("queue-full") || ack.code().equals("resend-buffer-full")) {
+            vertx.setTimer(RETRY_MS, id -> pump(stream));
+          } else {
+            // The connection is closing: the client resumes from the one it comes back on.
+            stream.connection = null;
+          }
+        });
+  }
+
+  private void refuse(String connection, AiException e) {
+    byte[] reply = AiReply.encode(new AiReply.Error(e.id(), null, e.code(), e.getMessage()));
+    vertx.eventBus().request(Addresses.Supervisor.send(connection), new OutboundMessage(CHANNEL, reply), handOver)
+        .onFailure(f -> LOG.fine("could not tell " + connection + " of " + e.code().wire() + ": " + f.getMessage()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    for (AiStream stream : streams.all()) {
+      if (stream.cancel != null) {
+        stream.cancel.run();
+      }
+    }
+    List<Future<?>> closing = new ArrayList<>();
+    consumers.forEach(c -> closing.add(c.unregister()));
+    roomConsumers.values().forEach(c -> closing.add(c.unregister()));
+    bots.values().stream().filter(bot -> bot != null).forEach(bot -> closing.add(vertx.eventBus()
+        .request(Addresses.Supervisor.botClose(bot), null, new DeliveryOptions().setSendTimeout(10_000))));
+    return Future.join(closing).eventually(() -> {
+      backend.close();
+      return Future.succeededFuture();
+    });
+  }
+}

@@ -1,0 +1,92 @@
+package io.peermesh.airelay;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/** The answers the relay holds, by room, client and id, with the limits on them. Single-threaded (one context). */
+final class AiStreams {
+  private final Map<String, AiStream> byKey = new HashMap<>();
+  private final int maxPerClient;
+  private final int maxStreams;
+  private final long retainMs;
+  private final LongSupplier nowMillis;
+
+  AiStreams(int maxPerClient, int maxStreams, long retainMs, LongSupplier nowMillis) {
+    this.maxPerClient = maxPerClient;
+    this.maxStreams = maxStreams;
+    this.retainMs = retainMs;
+    this.nowMillis = nowMillis;
+  }
+
+  private static String key(String room, String client, String id) {
+    return room + '\n' + client + '\n' + id;
+  }
+
+  /** A new answer stream, or refused: the id is taken, the client or the relay is at its limit. */
+  AiStream open(String room, String client, String id, String connection) throws AiException {
+    sweep();
+    String key = key(room, client, id);
+    if (byKey.containsKey(key)) {
+      throw new AiException(AiErrorCode.DUPLICATE_ID, id, "stream " + id + " exists; pick a new id");
+    }
+    long answering = byKey.values().stream().filter(s -> !s.ended() && s.room.equals(room)
+        && s.client.equals(client)).count();
+    if (answering >= maxPerClient) {
+      throw new AiException(AiErrorCode.BUSY, id, answering + " answers under way; the limit is " + maxPerClient);
+    }
+    if (byKey.size() >= maxStreams) {
+      throw new AiException(AiErrorCode.BUSY, id, "the relay holds " + maxStreams + " answers; try again later");
+    }
+    AiStream stream = new AiStream(room, client, id, connection);
+    byKey.put(key, stream);
+    return stream;
+  }
+
+  AiStream get(String room, String client, String id) throws AiException {
+    sweep();
+    AiStream stream = byKey.get(key(room, client, id));
+    if (stream == null) {
+      throw new AiException(AiErrorCode.UNKNOWN_STREAM, id, "no stream " + id + " (never opened, or expired)");
+    }
+    return stream;
+  }
+
+  /** Forgets answers that ended more than {@code retainMs} ago; returns them. */
+  List<AiStream> sweep() {
+    List<AiStream> expired = new ArrayList<>();
+    long now = nowMillis.getAsLong();
+    for (Iterator<AiStream> it = byKey.values().iterator(); it.hasNext(); ) {
+      AiStream s = it.next();
+      if (s.ended() && now - s.endedAtMillis() >= retainMs) {
+        it.remove();
+        expired.add(s);
+      }
+    }
+    return expired;
+  }
+
+  /** Every answer of a room (the bot left it). */
+  List<AiStream> removeRoom(String room) {
+    List<AiStream> removed = new ArrayList<>();
+    byKey.values().removeIf(s -> {
+      boolean match = s.room.equals(room);
+      if (match) {
+        removed.add(s);
+      }
+      return match;
+    });
+    return removed;
+  }
+
+  List<AiStream> all() {
+    return List.copyOf(byKey.values());
+  }
+
+  int size() {
+    return byKey.size();
+  }
+}
