@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 
 /**
@@ -24,12 +23,14 @@ final class OpenAiChatBackend implements AiBackend {
   private static final int MAX_EVENT_LINE_BYTES = 1 << 20;
   private static final int MAX_ERROR_BODY = 2_048;
 
+  private final Vertx vertx;
   private final AiRelayOptions.Backend options;
   private final HttpClient client;
   private final String apiKey;
 
   /** {@code env} looks up environment variables (the API key is read from {@code apiKeyEnv}). */
   OpenAiChatBackend(Vertx vertx, AiRelayOptions.Backend options, Function<String, String> env) {
+    this.vertx = vertx;
     this.options = options;
     this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) options.connectTimeoutMs())
         .setKeepAlive(true));
@@ -57,8 +58,9 @@ final class OpenAiChatBackend implements AiBackend {
   @Override
   public Runnable answer(String prompt, Sink sink) {
     Call call = new Call(sink);
+    call.touch();
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
-        .setAbsoluteURI(options.url() + "/chat/completions").setIdleTimeout(options.idleTimeoutMs())
+        .setAbsoluteURI(options.url() + "/chat/completions")
         .putHeader("content-type", "application/json").putHeader("accept", "text/event-stream");
     if (authorization() != null) {
       request.putHeader("authorization", authorization());
@@ -85,9 +87,24 @@ final class OpenAiChatBackend implements AiBackend {
     private boolean stopped;
     private String finish;
     private final SseDecoder events = new SseDecoder(MAX_EVENT_LINE_BYTES, this::onEvent);
+    private long idleTimer = -1;
 
     Call(Sink sink) {
       this.sink = sink;
+    }
+
+    /** Something arrived (or the call started): the backend has {@code idleTimeoutMs} again. */
+    void touch() {
+      if (idleTimer >= 0) {
+        vertx.cancelTimer(idleTimer);
+      }
+      idleTimer = vertx.setTimer(options.idleTimeoutMs(), id -> end(AiErrorCode.BACKEND_TIMEOUT,
+          "backend silent for " + options.idleTimeoutMs() + " ms"));
+    }
+
+    private void quiet() {
+      stopped = true;
+      vertx.cancelTimer(idleTimer);
     }
 
     void onResponse(HttpClientResponse response) {
@@ -110,6 +127,7 @@ final class OpenAiChatBackend implements AiBackend {
         if (stopped) {
           return;
         }
+        touch();
         try {
           events.feed(b.getBytes());
         } catch (RuntimeException e) {
@@ -158,22 +176,19 @@ final class OpenAiChatBackend implements AiBackend {
     }
 
     void fail(Throwable cause) {
-      boolean idle = cause instanceof TimeoutException
-          || cause.getClass().getSimpleName().contains("Timeout")
-          || String.valueOf(cause.getMessage()).contains("idle timeout");
-      end(idle ? AiErrorCode.BACKEND_TIMEOUT : AiErrorCode.BACKEND, "backend: " + cause.getMessage());
+      end(AiErrorCode.BACKEND, "backend: " + cause.getMessage());
     }
 
     private void ended(String reason) {
       if (!stopped) {
-        stopped = true;
+        quiet();
         sink.done(reason);
       }
     }
 
     private void end(AiErrorCode code, String message) {
       if (!stopped) {
-        stopped = true;
+        quiet();
         if (request != null) {
           request.reset();
         }
@@ -183,7 +198,7 @@ final class OpenAiChatBackend implements AiBackend {
 
     void stop() {
       if (!stopped) {
-        stopped = true;
+        quiet();
         if (request != null) {
           request.reset();
         }

@@ -1,0 +1,43 @@
+package io.peermesh.airelay;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SseDecoderTest {
+  private final List<String> events = new ArrayList<>();
+  private final SseDecoder decoder = new SseDecoder(64, events::add);
+
+  @Test
+  void readsEventsWhateverThePiecesAndLineEnds() {
+    byte[] stream = (": comment\r\ndata: one\r\n\r\ndata:two\n\nevent: x\ndata: a\ndata: b\n\nid: 3\n\n"
+        + "data: é\r\r").getBytes(StandardCharsets.UTF_8);
+    for (int split = 1; split < 7; split++) {
+      events.clear();
+      SseDecoder fresh = new SseDecoder(64, events::add);
+      for (int i = 0; i < stream.length; i += split) {
+        byte[] piece = new byte[Math.min(split, stream.length - i)];
+        System.arraycopy(stream, i, piece, 0, piece.length);
+        fresh.feed(piece);
+      }
+      assertEquals(List.of("one", "two", "a\nb", "é"), events, "pieces of " + split);
+    }
+  }
+
+  @Test
+  void anEventWithoutABlankLineIsNotEmitted() {
+    decoder.feed("data: half".getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of(), events);
+    decoder.feed("\n\n".getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("half"), events);
+  }
+
+  @Test
+  void refusesALineOverTheLimit() {
+    assertThrows(IllegalStateException.class, () -> decoder.feed(new byte[65]));
+  }
+}
