@@ -10,7 +10,7 @@ import java.util.regex.PatternSyntaxException;
  * Typed {@code ai} config section (defaults in conf/peermesh.json, documented in conf/README.md).
  *
  * @param enabled whether the node runs the AI relay (it needs the supervisor role)
- * @param peer the bot's peer id in every room it joins
+ * @param peer the start of the bot's peer id: {@code <peer>-<room>} in each room (peer ids are unique across rooms)
  * @param rooms rooms the bot joins when the relay starts (more by {@code peermesh.ai.invite})
  * @param remotes regular expression of the peer ids the bot connects with; null: everyone in the room
  * @param tokenEnv environment variable holding the bot's signaling token; null: join without one (dev mode)

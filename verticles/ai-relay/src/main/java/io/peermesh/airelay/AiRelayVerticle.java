@@ -85,8 +85,8 @@ public final class AiRelayVerticle extends VerticleBase {
 
   private void onInvite(Message<AiInvite> msg) {
     String room = msg.body().room();
-    if (room == null || !RoomNames.isValid(room)) {
-      msg.fail(400, "not a valid room");
+    if (room == null || !RoomNames.isValid(room) || !RoomNames.isValid(botPeer(room))) {
+      msg.fail(400, "not a valid room (or too long for the bot's peer id)");
       return;
     }
     if (bots.containsKey(room)) {
@@ -96,6 +96,11 @@ public final class AiRelayVerticle extends VerticleBase {
     join(room).onSuccess(msg::reply).onFailure(e -> msg.fail(500, "the bot could not join: " + e.getMessage()));
   }
 
+  /** The bot's peer id in {@code room}: peer ids are unique across rooms, so each room's bot has its own. */
+  String botPeer(String room) {
+    return options.peer() + "-" + room;
+  }
+
   /** Listens to the room's ai-stream, then brings the bot in. */
   private Future<BotStarted> join(String room) {
     bots.put(room, null);
@@ -103,10 +108,10 @@ public final class AiRelayVerticle extends VerticleBase {
         msg -> onInbound(msg.body()));
     roomConsumers.put(room, inbound);
     return inbound.completion().compose(v -> vertx.eventBus().<BotStarted>request(Addresses.Supervisor.BOT_START,
-        new BotRequest(room, options.peer(), options.remotes(), signalingHost, signalingPort, token, Map.of()),
+        new BotRequest(room, botPeer(room), options.remotes(), signalingHost, signalingPort, token, Map.of()),
         new DeliveryOptions().setSendTimeout(30_000))).map(reply -> {
           bots.put(room, reply.body().bot());
-          LOG.info("AI bot " + options.peer() + " joined " + room + " (" + reply.body().bot() + ")");
+          LOG.info("AI bot " + botPeer(room) + " joined " + room + " (" + reply.body().bot() + ")");
           return reply.body();
         }).onFailure(e -> {
           bots.remove(room);

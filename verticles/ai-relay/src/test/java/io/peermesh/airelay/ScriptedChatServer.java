@@ -8,8 +8,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -28,8 +28,8 @@ public final class ScriptedChatServer implements AutoCloseable {
   /** Request bodies and authorization headers, in arrival order. */
   public final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
   public final List<String> authorizations = new CopyOnWriteArrayList<>();
-  /** Completes when a {@code slow} answer's connection is closed by the client. */
-  public final CompletableFuture<Integer> slowClosedAfter = new CompletableFuture<>();
+  /** For each {@code slow} answer whose connection the client closed: how many pieces had been sent. */
+  public final LinkedBlockingQueue<Integer> slowClosedAfter = new LinkedBlockingQueue<>();
 
   public ScriptedChatServer() throws Exception {
     server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(body -> {
@@ -76,7 +76,7 @@ public final class ScriptedChatServer implements AutoCloseable {
         });
         response.closeHandler(v -> {
           vertx.cancelTimer(timer);
-          slowClosedAfter.complete(sent[0]);
+          slowClosedAfter.add(sent[0]);
         });
       }
       default -> {

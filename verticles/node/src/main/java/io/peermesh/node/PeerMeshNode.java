@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.config.SignalingConfig;
+import io.peermesh.airelay.AiRelayVerticle;
 import io.peermesh.router.ChannelRouterVerticle;
 import io.peermesh.signaling.SignalingVerticle;
 import io.peermesh.supervisor.SupervisorManagerVerticle;
@@ -31,15 +32,17 @@ public final class PeerMeshNode {
   private final String signalingDeployment;
   private final String supervisorDeployment;
   private final String routerDeployment;
+  private final String aiRelayDeployment;
 
   private PeerMeshNode(Vertx vertx, String nodeId, SignalingVerticle signaling, String signalingDeployment,
-      String supervisorDeployment, String routerDeployment) {
+      String supervisorDeployment, String routerDeployment, String aiRelayDeployment) {
     this.vertx = vertx;
     this.nodeId = nodeId;
     this.signaling = signaling;
     this.signalingDeployment = signalingDeployment;
     this.supervisorDeployment = supervisorDeployment;
     this.routerDeployment = routerDeployment;
+    this.aiRelayDeployment = aiRelayDeployment;
   }
 
   /** Starts a node; the future completes once every verticle is deployed and the server listens. */
@@ -73,11 +76,18 @@ public final class PeerMeshNode {
     Future<String> routerDeployed = supervisorDeployed.compose(id -> options.roles().contains("supervisor")
         ? vertx.deployVerticle(new ChannelRouterVerticle(), new DeploymentOptions().setConfig(verticleConfig))
         : Future.succeededFuture());
-    return routerDeployed
+    // The AI relay's bot joins through this node's signaling when it has it (its port may have been 0: any).
+    boolean ai = options.roles().contains("supervisor") && config.getJsonObject("ai", new JsonObject())
+        .getBoolean("enabled", false);
+    Future<String> aiDeployed = routerDeployed.compose(id -> ai
+        ? vertx.deployVerticle(new AiRelayVerticle(), new DeploymentOptions().setConfig(signaling == null
+            ? verticleConfig : verticleConfig.copy().put("signalingPort", signaling.actualPort())))
+        : Future.succeededFuture());
+    return aiDeployed
         .map(id -> {
-          LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles());
+          LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles() + (ai ? " and the AI relay" : ""));
           return new PeerMeshNode(vertx, nodeId, signaling, signalingDeployed.result(), supervisorDeployed.result(),
-              id);
+              routerDeployed.result(), id);
         })
         .recover(e -> {
           LOG.log(java.util.logging.Level.SEVERE, "deployment failed; closing the node", e);
@@ -136,14 +146,15 @@ public final class PeerMeshNode {
   }
 
   /**
-   * Shuts the node down in order: the router (no more forwarding; other routers are told), then supervisors
+   * Shuts the node down in order: the AI relay (its bots leave), the router (no more forwarding; other routers are
+   * told), then supervisors
    * (each closes its peer connection and leaves its room while signaling still runs), then signaling (every
    * session ends; peers elsewhere hear {@code peer-left}), then Vert.x and the cluster membership. Closing
    * Vert.x alone stops them all at once, and each side's last words reach consumers the other side has already
    * removed.
    */
   public Future<Void> close() {
-    Future<Void> undeployed = undeploy(routerDeployment).compose(v -> undeploy(supervisorDeployment))
+    Future<Void> undeployed = undeploy(aiRelayDeployment).compose(v -> undeploy(routerDeployment)).compose(v -> undeploy(supervisorDeployment))
         .compose(v -> undeploy(signalingDeployment));
     // Vert.x is closed from a thread of its own: a future completed on an event loop it has just shut down would
     // never run its listeners.
