@@ -181,6 +181,9 @@ function onPeerConnected(peer) {
   }
   sendPresence(peer);
   sendCursor();
+  if (peer.startsWith('ai-')) {
+    resumeAi(peer);
+  }
 }
 
 // ---- live cursors (cursor-pos: latest wins) --------------------------------------------------------------
@@ -347,6 +350,33 @@ function renderAiStatus() {
   $('ai-send').disabled = ai.length === 0;
 }
 
+/**
+ * Answers under way or cut short, by `${peer} ${id}`: {peer, id, next} where next is the piece (n) expected.
+ * Kept in sessionStorage with the output, so a reloaded page asks the AI bot to resume each from where it was
+ * (docs/AI.md): the bot keeps answers for a while, whichever connection asks.
+ */
+const aiKey = `peermesh.ai.${room}.${self}`;
+const aiStreams = new Map();
+(() => {
+  const saved = JSON.parse(sessionStorage.getItem(aiKey) ?? 'null');
+  if (saved !== null) {
+    $('ai-output').textContent = saved.output ?? '';
+    for (const s of saved.streams ?? []) {
+      aiStreams.set(`${s.peer} ${s.id}`, s);
+    }
+  }
+})();
+
+function saveAi() {
+  sessionStorage.setItem(aiKey, JSON.stringify({ output: $('ai-output').textContent, streams: [...aiStreams.values()] }));
+}
+
+function aiWrite(text) {
+  const out = $('ai-output');
+  out.textContent += text;
+  out.scrollTop = out.scrollHeight;
+}
+
 $('ai-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const prompt = $('ai-prompt').value.trim();
@@ -359,37 +389,55 @@ $('ai-form').addEventListener('submit', (e) => {
     return;
   }
   const id = `q${Date.now().toString(36)}`;
-  const out = $('ai-output');
-  out.textContent += `${out.textContent ? '\n\n' : ''}> ${prompt}\n`;
-  if (sendSafely('ai-stream', JSON.stringify({ id, prompt }), ai)) {
+  aiWrite(`${$('ai-output').textContent ? '\n\n' : ''}> ${prompt}\n`);
+  if (sendSafely('ai-stream', JSON.stringify({ type: 'prompt', id, prompt }), ai)) {
     $('ai-prompt').value = '';
+    ai.forEach((peer) => aiStreams.set(`${peer} ${id}`, { peer, id, next: 0 }));
   }
+  saveAi();
 });
 
+/** An AI peer linked (again): answers it had under way for us continue from the piece we hold. */
+function resumeAi(peer) {
+  for (const s of aiStreams.values()) {
+    if (s.peer === peer) {
+      sendSafely('ai-stream', JSON.stringify({ type: 'resume', id: s.id, from: s.next }), [peer]);
+    }
+  }
+}
+
 /**
- * Replies from an ai-* peer: JSON {text|delta|token: string, done?: boolean, error?: string} or plain UTF-8
- * text, each message one piece of the streamed answer.
+ * Replies from an ai-* peer (docs/AI.md): {type: 'delta', id, n, text}, {type: 'done', id, n, finish} or
+ * {type: 'error', id, n?, code, message}. A piece already held (n below the next expected) is skipped.
  */
 function onAi(from, data) {
   if (!from.startsWith('ai-')) {
     return;
   }
-  const out = $('ai-output');
   const m = parseJson(data);
-  if (m === null) {
-    out.textContent += decoder.decode(data);
-  } else if (typeof m.error === 'string') {
-    out.textContent += `\n[${from}: ${m.error}]\n`;
-  } else {
-    const piece = [m.text, m.delta, m.token].find((v) => typeof v === 'string');
-    if (piece !== undefined) {
-      out.textContent += piece;
-    }
-    if (m.done === true) {
-      out.textContent += `\n[${from} done]\n`;
-    }
+  if (m === null || typeof m.type !== 'string') {
+    return;
   }
-  out.scrollTop = out.scrollHeight;
+  const stream = aiStreams.get(`${from} ${m.id}`);
+  if (m.type === 'error' && typeof m.n !== 'number') {
+    aiWrite(`\n[${from} refused: ${m.code}: ${m.message}]\n`);
+    if (m.code === 'ai-unknown-stream' && stream) {
+      aiStreams.delete(`${from} ${m.id}`);
+    }
+  } else if (stream && m.n === stream.next) {
+    stream.next += 1;
+    if (m.type === 'delta') {
+      aiWrite(m.text);
+    } else {
+      aiWrite(m.type === 'done' ? `\n[${from} ${m.finish === 'stop' ? 'done' : m.finish}]\n`
+        : `\n[${from}: ${m.code}: ${m.message}]\n`);
+      aiStreams.delete(`${from} ${m.id}`);
+    }
+  } else if (stream && m.n > stream.next) {
+    // A gap (should not happen on a reliable channel): ask for what is missing.
+    sendSafely('ai-stream', JSON.stringify({ type: 'resume', id: m.id, from: stream.next }), [from]);
+  }
+  saveAi();
 }
 
 // ---- wiring --------------------------------------------------------------------------------------------
