@@ -39,6 +39,8 @@ public final class BenchMain {
           () -> webrtc.run(mesh)));
       rows.addAll(section(smoke, "route rtt p50, 100 B code-sync through two routed relays", "reported",
           () -> new RouteBench(smoke ? 40 : 2_000, smoke ? 500 : 30_000).run(mesh)));
+      rows.addAll(section(smoke, "ai: prompt → first piece p50, through the relay's bot over WebRTC", "reported",
+          () -> new AiBench(smoke ? 8 : 400).run(mesh)));
       rows.addAll(section(smoke, "recover: cut path detected", "≤ 2000 ms",
           () -> new RecoverBench(smoke ? 1_000 : 3_000).run(mesh, webrtc.factory())));
       rows.addAll(section(smoke, "churn: memory kept per 1,000 connect/close cycles of a pair (native + live heap)",
