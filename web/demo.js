@@ -3,6 +3,7 @@
  * file drop (files), AI prompts (ai-stream) and the state of every link. URL: /?room=demo&peer=alice
  * (optional &token=<JWT>, &signal=<ws url>). `window.peermesh` is the client, for tests.
  */
+import { AiAnswers } from './client/ai.js';
 import { PeerMeshClient, describeState, displayState, summarize } from './client/peermesh.js';
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
@@ -181,9 +182,6 @@ function onPeerConnected(peer) {
   }
   sendPresence(peer);
   sendCursor();
-  if (peer.startsWith('ai-')) {
-    resumeAi(peer);
-  }
 }
 
 // ---- live cursors (cursor-pos: latest wins) --------------------------------------------------------------
@@ -350,99 +348,55 @@ function renderAiStatus() {
   $('ai-send').disabled = ai.length === 0;
 }
 
-/**
- * Answers under way or cut short, by `${peer} ${id}`: {peer, id, next} where next is the piece (n) expected.
- * Kept in sessionStorage with the output, so a reloaded page asks the AI bot to resume each from where it was
- * (docs/AI.md): the bot keeps answers for a while, whichever connection asks.
- */
+// The output is kept in sessionStorage, and so are unfinished answers (by AiAnswers): a reloaded page shows what
+// it had and the bot resumes each answer from the piece held once its link is up again (docs/AI.md).
 const aiKey = `peermesh.ai.${room}.${self}`;
-const aiStreams = new Map();
-(() => {
-  const saved = JSON.parse(sessionStorage.getItem(aiKey) ?? 'null');
-  if (saved !== null) {
-    $('ai-output').textContent = saved.output ?? '';
-    for (const s of saved.streams ?? []) {
-      aiStreams.set(`${s.peer} ${s.id}`, s);
-    }
-  }
-})();
-
-function saveAi() {
-  sessionStorage.setItem(aiKey, JSON.stringify({ output: $('ai-output').textContent, streams: [...aiStreams.values()] }));
-}
+const ai = new AiAnswers(client, { storage: sessionStorage, key: `${aiKey}.answers` });
+$('ai-output').textContent = sessionStorage.getItem(`${aiKey}.output`) ?? '';
 
 function aiWrite(text) {
   const out = $('ai-output');
   out.textContent += text;
   out.scrollTop = out.scrollHeight;
+  sessionStorage.setItem(`${aiKey}.output`, out.textContent);
 }
+
+/** Streams an answer into the output box. */
+function show(answer) {
+  answer.addEventListener('delta', (e) => aiWrite(e.detail.text));
+  answer.addEventListener('end', (e) => {
+    const { finish, error } = e.detail;
+    aiWrite(error ? `\n[${answer.peer}: ${error.code}: ${error.message.slice(error.code.length + 2)}]\n`
+      : `\n[${answer.peer} ${finish === 'stop' ? 'done' : finish}]\n`);
+  });
+}
+ai.pending().forEach(show);
 
 $('ai-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const prompt = $('ai-prompt').value.trim();
-  const ai = aiPeers();
+  const peers = aiPeers();
   if (!prompt) {
     return;
   }
-  if (ai.length === 0) {
+  if (peers.length === 0) {
     renderAiStatus();
     return;
   }
-  const id = `q${Date.now().toString(36)}`;
   aiWrite(`${$('ai-output').textContent ? '\n\n' : ''}> ${prompt}\n`);
-  if (sendSafely('ai-stream', JSON.stringify({ type: 'prompt', id, prompt }), ai)) {
-    $('ai-prompt').value = '';
-    ai.forEach((peer) => aiStreams.set(`${peer} ${id}`, { peer, id, next: 0 }));
+  for (const peer of peers) {
+    try {
+      show(ai.ask(peer, prompt));
+    } catch (err) {
+      log(`could not ask ${peer}: ${err.message}`);
+    }
   }
-  saveAi();
+  $('ai-prompt').value = '';
 });
-
-/** An AI peer linked (again): answers it had under way for us continue from the piece we hold. */
-function resumeAi(peer) {
-  for (const s of aiStreams.values()) {
-    if (s.peer === peer) {
-      sendSafely('ai-stream', JSON.stringify({ type: 'resume', id: s.id, from: s.next }), [peer]);
-    }
-  }
-}
-
-/**
- * Replies from an ai-* peer (docs/AI.md): {type: 'delta', id, n, text}, {type: 'done', id, n, finish} or
- * {type: 'error', id, n?, code, message}. A piece already held (n below the next expected) is skipped.
- */
-function onAi(from, data) {
-  if (!from.startsWith('ai-')) {
-    return;
-  }
-  const m = parseJson(data);
-  if (m === null || typeof m.type !== 'string') {
-    return;
-  }
-  const stream = aiStreams.get(`${from} ${m.id}`);
-  if (m.type === 'error' && typeof m.n !== 'number') {
-    aiWrite(`\n[${from} refused: ${m.code}: ${m.message}]\n`);
-    if (m.code === 'ai-unknown-stream' && stream) {
-      aiStreams.delete(`${from} ${m.id}`);
-    }
-  } else if (stream && m.n === stream.next) {
-    stream.next += 1;
-    if (m.type === 'delta') {
-      aiWrite(m.text);
-    } else {
-      aiWrite(m.type === 'done' ? `\n[${from} ${m.finish === 'stop' ? 'done' : m.finish}]\n`
-        : `\n[${from}: ${m.code}: ${m.message}]\n`);
-      aiStreams.delete(`${from} ${m.id}`);
-    }
-  } else if (stream && m.n > stream.next) {
-    // A gap (should not happen on a reliable channel): ask for what is missing.
-    sendSafely('ai-stream', JSON.stringify({ type: 'resume', id: m.id, from: stream.next }), [from]);
-  }
-  saveAi();
-}
 
 // ---- wiring --------------------------------------------------------------------------------------------
 
-const handlers = { 'code-sync': onCodeSync, 'cursor-pos': onCursor, presence: onPresence, 'ai-stream': onAi };
+const handlers = { 'code-sync': onCodeSync, 'cursor-pos': onCursor, presence: onPresence };
 
 client.addEventListener('message', (e) => {
   const { from, channel, data } = e.detail;
