@@ -2,6 +2,7 @@ package io.peermesh.airelay;
 
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.ClusterMembers;
 import io.peermesh.shared.bus.BusMessages.AiInvite;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.peermesh.shared.bus.BusMessages.BotRequest;
@@ -19,6 +20,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,6 +41,8 @@ public final class AiRelayVerticle extends VerticleBase {
   private static final String CHANNEL = ChannelSpec.AI_STREAM.label();
   private static final int BATCH = 64;
   private static final long RETRY_MS = 20;
+  /** Cluster-wide map: room → node id of the relay holding its bot. */
+  static final String OWNERS = "peermesh.ai.owners";
 
   private final Function<AiRelayOptions, AiBackend> backendFactory;
   private AiRelayOptions options;
@@ -52,6 +56,10 @@ public final class AiRelayVerticle extends VerticleBase {
   private final Map<String, MessageConsumer<InboundMessage>> roomConsumers = new HashMap<>();
   private final List<MessageConsumer<?>> consumers = new ArrayList<>();
   private DeliveryOptions handOver;
+  private String nodeId;
+  /** Cluster-wide: which node's relay holds the bot of each room (room → node id). */
+  private AsyncMap<String, String> owners;
+  private boolean claiming;
 
   /** Answers from the configured OpenAI-compatible backend. */
   public AiRelayVerticle() {
@@ -77,10 +85,74 @@ public final class AiRelayVerticle extends VerticleBase {
     streams = new AiStreams(options.maxStreamsPerClient(), options.maxStreams(), options.retainMs(),
         System::currentTimeMillis);
     handOver = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
+    nodeId = config().getString("nodeId", "local");
     vertx.setPeriodic(Math.max(1_000, Math.min(60_000, options.retainMs())), id -> streams.sweep());
     MessageConsumer<AiInvite> invite = vertx.eventBus().consumer(Addresses.AiRelay.INVITE, this::onInvite);
+    MessageConsumer<String> memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT, msg -> claim());
     consumers.add(invite);
-    return invite.completion().compose(v -> Future.all(options.rooms().stream().map(this::join).toList()));
+    consumers.add(memberLeft);
+    return Future.all(invite.completion(), memberLeft.completion())
+        .compose(v -> vertx.sharedData().<String, String>getAsyncMap(OWNERS))
+        .compose(map -> {
+          owners = map;
+          vertx.setPeriodic(options.claimIntervalMs(), id -> claim());
+          // A room whose bot cannot join now is tried again by the periodic claim; the node starts anyway.
+          return Future.join(options.rooms().stream().map(room -> claim(room).onFailure(e -> LOG.warning(
+              "AI bot of " + room + " not in the room yet: " + e.getMessage()))).toList()).otherwiseEmpty();
+        });
+  }
+
+  /** The node is alive (when not clustered, every owner is this node). */
+  private boolean live(String node) {
+    return node.equals(nodeId) || ClusterMembers.live(vertx).map(members -> members.contains(node)).orElse(true);
+  }
+
+  /**
+   * Takes {@code room}'s bot unless a live relay holds it: the room is recorded for this node when nobody holds
+   * it, or taken over from a node that left the cluster; then the bot joins (again, if it failed before).
+   * Completes with the node that holds the room.
+   */
+  private Future<String> claim(String room) {
+    return owners.putIfAbsent(room, nodeId).compose(holder -> {
+      if (holder == null || holder.equals(nodeId)) {
+        return ensureJoined(room);
+      }
+      if (live(holder)) {
+        return Future.succeededFuture(holder);
+      }
+      return owners.replaceIfPresent(room, holder, nodeId).compose(taken -> {
+        if (!taken) {
+          return owners.get(room);
+        }
+        LOG.info("AI bot of " + room + ": taking over from " + holder + ", which left the cluster");
+        return ensureJoined(room);
+      });
+    });
+  }
+
+  private Future<String> ensureJoined(String room) {
+    return bots.containsKey(room) ? Future.succeededFuture(nodeId) : join(room).map(nodeId);
+  }
+
+  /**
+   * Every room with a bot, checked now and then and when a member leaves: rooms held by a node that left are
+   * taken over, this node's rooms whose bot failed to join are joined again, configured rooms are claimed.
+   */
+  private void claim() {
+    if (claiming || owners == null) {
+      return;
+    }
+    claiming = true;
+    owners.entries().compose(held -> {
+      java.util.Set<String> rooms = new java.util.LinkedHashSet<>(options.rooms());
+      held.forEach((room, holder) -> {
+        if (holder.equals(nodeId) || !live(holder)) {
+          rooms.add(room);
+        }
+      });
+      return Future.join(rooms.stream().map(room -> claim(room).onFailure(e -> LOG.warning("AI bot of " + room
+          + " not in the room yet: " + e.getMessage()))).toList());
+    }).onComplete(done -> claiming = false);
   }
 
   private void onInvite(Message<AiInvite> msg) {
@@ -93,7 +165,17 @@ public final class AiRelayVerticle extends VerticleBase {
       msg.fail(409, "the bot is already in " + room);
       return;
     }
-    join(room).onSuccess(msg::reply).onFailure(e -> msg.fail(500, "the bot could not join: " + e.getMessage()));
+    claim(room).onComplete(claimed -> {
+      if (claimed.failed()) {
+        // Recorded for this node but not in the room: free it for whoever is asked next.
+        owners.removeIfPresent(room, nodeId);
+        msg.fail(500, "the bot could not join: " + claimed.cause().getMessage());
+      } else if (claimed.result().equals(nodeId) && bots.get(room) != null) {
+        msg.reply(new BotStarted(bots.get(room), nodeId));
+      } else {
+        msg.fail(409, "the bot is already in " + room + " (held by node " + claimed.result() + ")");
+      }
+    });
   }
 
   /** The bot's peer id in {@code room}: peer ids are unique across rooms, so each room's bot has its own. */
@@ -103,13 +185,17 @@ public final class AiRelayVerticle extends VerticleBase {
 
   /** Listens to the room's ai-stream, then brings the bot in. */
   private Future<BotStarted> join(String room) {
+    if (bots.containsKey(room)) {
+      return Future.failedFuture("the bot is joining " + room + " already");
+    }
     bots.put(room, null);
-    MessageConsumer<InboundMessage> inbound = vertx.eventBus().consumer(Addresses.Supervisor.inbound(room, CHANNEL),
-        msg -> onInbound(msg.body()));
+    // The bot lives on this node (its connections publish here) and joins through this node's signaling.
+    MessageConsumer<InboundMessage> inbound = vertx.eventBus().localConsumer(
+        Addresses.Supervisor.inbound(room, CHANNEL), msg -> onInbound(msg.body()));
     roomConsumers.put(room, inbound);
     return inbound.completion().compose(v -> vertx.eventBus().<BotStarted>request(Addresses.Supervisor.BOT_START,
         new BotRequest(room, botPeer(room), options.remotes(), signalingHost, signalingPort, token, Map.of()),
-        new DeliveryOptions().setSendTimeout(30_000))).map(reply -> {
+        new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true))).map(reply -> {
           bots.put(room, reply.body().bot());
           LOG.info("AI bot " + botPeer(room) + " joined " + room + " (" + reply.body().bot() + ")");
           return reply.body();

@@ -295,6 +295,20 @@ final class ChannelMux {
     return heartbeatsReceived;
   }
 
+  /**
+   * The remote is a new instance (it left and joined again, or a reloaded page resumed the session): it holds
+   * nothing of the old exchange and numbers from 1, so every sequenced channel starts over at 1 both ways. What
+   * the old instance had not acknowledged is dropped; returns how many messages that was.
+   */
+  int startOver() {
+    int dropped = 0;
+    for (ChannelSpec spec : List.copyOf(sequenced.keySet())) {
+      dropped += sequenced.get(spec).sender.unackedCount();
+      sequenced.put(spec, new Sequenced());
+    }
+    return dropped;
+  }
+
   /** Marks the path alive now (a new path gets a fresh silence window). */
   void resetSilence() {
     lastHeartbeatNanos = nanoClock.getAsLong();

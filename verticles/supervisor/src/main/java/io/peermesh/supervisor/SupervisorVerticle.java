@@ -383,6 +383,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       case "peer-left" -> {
         remotePresent = false;
         startOverAnswered = false;
+        // Left for good (a resuming remote is not reported as left): whoever joins under its id is new.
+        forgetRemoteInstance("left");
         files.remoteGone("peer-left");
         transportDown("remote left: " + message.getString("reason"));
       }
@@ -408,6 +410,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         } else if ("reconnecting".equals(state)) {
           relayOnlyNext = false;
         } else if ("connecting".equals(state) && "idle".equals(message.getString("previous"))) {
+          if (linkedBefore()) {
+            // A new instance under the same session (a reloaded page that resumed it), not the first link.
+            forgetRemoteInstance("started over");
+          }
           remoteStartedOver();
         }
       }
@@ -444,6 +450,22 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     replaceLink(generation + 1);
     link.createOffer(false).onSuccess(this::sendOffer)
         .onFailure(e -> transportDown("offer after the remote started over: " + e.getMessage()));
+  }
+
+  /** The remote instance we exchanged with is gone: sequenced channels start over for the next one. */
+  private void forgetRemoteInstance(String why) {
+    int dropped = mux.startOver();
+    if (dropped > 0) {
+      LOG.info(connectionId + ": " + request.remote() + " " + why + "; " + dropped
+          + " sequenced messages it had not acknowledged are dropped");
+    }
+  }
+
+  /** This supervisor had a link with the remote: a report of a brand-new link then means a new instance. */
+  private boolean linkedBefore() {
+    ConnectionState state = controller == null ? null : controller.state();
+    return state == ConnectionState.CONNECTED || state == ConnectionState.DISCONNECTED
+        || state == ConnectionState.ICE_RESTARTING;
   }
 
   private void onOffer(JsonObject message) {

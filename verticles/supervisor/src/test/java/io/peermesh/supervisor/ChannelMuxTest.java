@@ -148,6 +148,30 @@ class ChannelMuxTest {
   }
 
   @Test
+  void afterTheRemoteStartsOverSequencedChannelsNumberFromOneBothWays() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] m = pair(false, wires);
+    m[0].offer(ChannelSpec.CODE_SYNC, "old".getBytes(StandardCharsets.UTF_8));
+    m[1].offer(ChannelSpec.AI_STREAM, "old reply".getBytes(StandardCharsets.UTF_8));
+    m[1].flushAcks();
+    m[0].flushAcks();
+    wires[0].dropData = 1;
+    m[0].offer(ChannelSpec.CODE_SYNC, "never acknowledged".getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("1:old", "1:old reply"), delivered);
+    // The remote is replaced by a new instance, which numbers from 1 and expects 1.
+    ChannelMux fresh = new ChannelMux(SupervisorOptions.defaults(), sink, () -> now, Runnable::run);
+    Wire back = new Wire(false);
+    back.to = m[0];
+    wires[0].to = fresh;
+    fresh.usePath(back);
+    assertEquals(1, m[0].startOver(), "the message the old instance never acknowledged is dropped");
+    m[0].usePath(wires[0]);
+    m[0].offer(ChannelSpec.CODE_SYNC, "new".getBytes(StandardCharsets.UTF_8));
+    fresh.offer(ChannelSpec.AI_STREAM, "new reply".getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("1:old", "1:old reply", "1:new", "1:new reply"), delivered);
+  }
+
+  @Test
   void aPathThatIsNotLossyNeverRewindsOnItsOwn() {
     Wire[] wires = new Wire[2];
     ChannelMux[] m = pair(false, wires);
