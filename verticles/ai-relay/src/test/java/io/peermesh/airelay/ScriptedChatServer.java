@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * A real HTTP server speaking the OpenAI-compatible streaming chat API, with answers scripted by the prompt:
  * {@code status} answers 429, {@code error-event} streams an error, {@code garbage} a non-JSON event,
  * {@code early} stops before {@code [DONE]}, {@code silent} goes quiet, {@code slow} streams a piece every
- * 20 ms for 10 s; anything else gets {@link #ANSWER} in pieces that split a character between writes.
+ * 20 ms for 10 s ({@code p0 } to {@code p499 }), {@code long} the same for 2 minutes (for tests that stop it);
+ * anything else gets {@link #ANSWER} in pieces that split a character between writes.
  */
 public final class ScriptedChatServer implements AutoCloseable {
   /** The scripted answer, as pieces. */
@@ -28,7 +29,7 @@ public final class ScriptedChatServer implements AutoCloseable {
   /** Request bodies and authorization headers, in arrival order. */
   public final List<JsonNode> bodies = new CopyOnWriteArrayList<>();
   public final List<String> authorizations = new CopyOnWriteArrayList<>();
-  /** For each {@code slow} answer whose connection the client closed: how many pieces had been sent. */
+  /** For each {@code slow} or {@code long} answer the client closed: how many pieces had been sent. */
   public final LinkedBlockingQueue<Integer> slowClosedAfter = new LinkedBlockingQueue<>();
 
   public ScriptedChatServer() throws Exception {
@@ -64,10 +65,11 @@ public final class ScriptedChatServer implements AutoCloseable {
       case "garbage" -> response.end(chunk(null, null) + "data: {not json\n\n");
       case "early" -> response.end(chunk("only this", null));
       case "silent" -> response.write(chunk("and then nothing", null));
-      case "slow" -> {
+      case "slow", "long" -> {
+        int pieces = prompt.equals("slow") ? 500 : 6_000;
         int[] sent = {0};
         long timer = vertx.setPeriodic(20, id -> {
-          if (sent[0] == 500) {
+          if (sent[0] == pieces) {
             vertx.cancelTimer(id);
             response.end("data: [DONE]\n\n");
           } else {

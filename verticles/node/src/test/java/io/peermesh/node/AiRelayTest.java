@@ -182,7 +182,7 @@ class AiRelayTest {
   @Test
   void oneAnswerAtATimePerClientAndACancelStopsTheBackend() throws Exception {
     String bob = client("client-bob");
-    send(bob, "{\"type\":\"prompt\",\"id\":\"s1\",\"prompt\":\"slow\"}");
+    send(bob, "{\"type\":\"prompt\",\"id\":\"s1\",\"prompt\":\"long\"}");
     assertEquals("delta", next(bob).path("type").asText());
     send(bob, "{\"type\":\"prompt\",\"id\":\"s2\",\"prompt\":\"hello\"}");
     JsonNode busy;
@@ -204,7 +204,7 @@ class AiRelayTest {
   @Test
   void anAnswerResumesOnTheClientsNextConnectionFromThePieceItHolds() throws Exception {
     String first = client("client-carol");
-    send(first, "{\"type\":\"prompt\",\"id\":\"r1\",\"prompt\":\"slow\"}");
+    send(first, "{\"type\":\"prompt\",\"id\":\"r1\",\"prompt\":\"long\"}");
     List<JsonNode> held = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       held.add(next(first));

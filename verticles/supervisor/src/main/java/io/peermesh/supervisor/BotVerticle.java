@@ -3,6 +3,7 @@ package io.peermesh.supervisor;
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusMessages.BotRequest;
 import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -99,17 +100,22 @@ final class BotVerticle extends VerticleBase {
     }
     String connection = botId + "." + remote + "." + ++started;
     connections.put(remote, connection);
+    seat.expect(remote);
     SupervisorRequest one = new SupervisorRequest(request.room(), request.peer(), remote, request.signalingHost(),
         request.signalingPort(), request.token(), request.reconnect());
-    launcher.launch(one, connection, onMessage -> seat.view(remote, onMessage)).onComplete(launched -> {
-      if (launched.failed()) {
-        LOG.warning(botId + ": no connection to " + remote + ": " + launched.cause().getMessage());
-        ended(remote, connection);
-      } else {
-        // Its supervisor stops on its own when it gives up: a remote still here then gets a new connection.
-        launched.result().whenStopped().onComplete(v -> context.runOnContext(w -> ended(remote, connection)));
-      }
-    });
+    launcher.launch(one, connection, onMessage -> seat.view(remote, onMessage)).onComplete(launched ->
+        context.runOnContext(v -> launched(remote, connection, launched)));
+  }
+
+  private void launched(String remote, String connection, AsyncResult<SupervisorVerticle> launched) {
+    if (launched.failed()) {
+      seat.forget(remote);
+      LOG.warning(botId + ": no connection to " + remote + ": " + launched.cause().getMessage());
+      ended(remote, connection);
+    } else {
+      // Its supervisor stops on its own when it gives up: a remote still here then gets a new connection.
+      launched.result().whenStopped().onComplete(v -> context.runOnContext(w -> ended(remote, connection)));
+    }
   }
 
   private void ended(String remote, String connection) {

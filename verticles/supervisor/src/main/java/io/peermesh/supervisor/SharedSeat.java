@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,6 +26,12 @@ final class SharedSeat {
   private final SignalingLink link;
   /** Views by remote; touched on the owner's context only. */
   private final Map<String, View> views = new HashMap<>();
+  /**
+   * Messages from remotes whose connection is starting (expected, no view yet): a remote that sees the bot may
+   * offer before the connection's supervisor is deployed. Bounded; owner's context only.
+   */
+  private final Map<String, ArrayDeque<JsonObject>> early = new HashMap<>();
+  static final int MAX_EARLY = 256;
   /** Peers in the room now, as the {@code joined} message lists them; owner's context only. */
   private final Map<String, JsonObject> present = new LinkedHashMap<>();
   private JsonObject joined;
@@ -69,7 +76,26 @@ final class SharedSeat {
     if (view != null) {
       // A view is for one instance of its remote: after a leave, a peer joining under that id gets a new one.
       view.deliver(message);
+      return;
     }
+    ArrayDeque<JsonObject> waiting = early.get(peer);
+    if (type.equals("peer-left")) {
+      early.remove(peer);
+    } else if (waiting != null && waiting.size() < MAX_EARLY) {
+      waiting.add(message);
+    } else if (waiting != null) {
+      LOG.warning("the connection to " + peer + " is slow to start; a message from it was dropped");
+    }
+  }
+
+  /** A connection to {@code remote} is starting: what it sends meanwhile waits for its view (owner's context). */
+  void expect(String remote) {
+    early.putIfAbsent(remote, new ArrayDeque<>());
+  }
+
+  /** The connection to {@code remote} will not start after all (owner's context). */
+  void forget(String remote) {
+    early.remove(remote);
   }
 
   /** A view for the connection to {@code remote}; its messages go to {@code onMessage} on the caller's context. */
@@ -109,7 +135,12 @@ final class SharedSeat {
         views.put(remote, this);
         JsonObject now = joined.copy().put("peers", new JsonArray(present.values().stream()
             .map(JsonObject::copy).toList()));
+        ArrayDeque<JsonObject> waiting = early.remove(remote);
         context.runOnContext(w -> result.complete(now));
+        // After the open (tasks on the view's context run in order): what the remote sent while it started.
+        if (waiting != null) {
+          waiting.forEach(this::deliver);
+        }
       });
       return result.future();
     }
