@@ -57,12 +57,7 @@ final class BotVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    JsonObject join = new JsonObject().put("type", "join").put("v", 1).put("room", request.room());
-    if (request.token() != null) {
-      join.put("token", request.token());
-    } else {
-      join.put("peer", request.peer());
-    }
+    JsonObject join = SignalingLink.join(request.room(), request.peer(), request.token());
     link = new SignalingLink(vertx, client, request.signalingHost(), request.signalingPort(), join, this::onSignal);
     seat = new SharedSeat(context, link);
     MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.botClose(botId),

@@ -41,6 +41,12 @@ final class SignalingLink implements Seat {
         .setMaxMessageSize(262_144).setMaxConnections(Integer.MAX_VALUE));
   }
 
+  /** The {@code join} message: with a token the peer id is the token's, else (dev mode) {@code peer}. */
+  static JsonObject join(String room, String peer, String token) {
+    JsonObject join = new JsonObject().put("type", "join").put("v", 1).put("room", room);
+    return token != null ? join.put("token", token) : join.put("peer", peer);
+  }
+
   /** {@code client} is shared with the node's other supervisors; this link never closes it. */
   SignalingLink(Vertx vertx, WebSocketClient client, String host, int port, JsonObject join,
       Handler<JsonObject> onMessage) {

@@ -143,12 +143,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     files = new FileEndpoint(vertx, mux, setup.files(), request, connectionId, setup.nodeId(),
         () -> !ending && controller != null && !controller.state().isTerminal(), this::kick);
 
-    JsonObject join = new JsonObject().put("type", "join").put("v", 1).put("room", request.room());
-    if (request.token() != null) {
-      join.put("token", request.token());
-    } else {
-      join.put("peer", request.peer());
-    }
+    JsonObject join = SignalingLink.join(request.room(), request.peer(), request.token());
     signaling = sharedSeat != null ? sharedSeat.apply(this::onSignal) : new SignalingLink(vertx, setup.signalingClient(),
         request.signalingHost(), request.signalingPort(), join, this::onSignal);
     return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), files.register()))
