@@ -12,8 +12,11 @@ public interface AiBackend {
     void failed(AiErrorCode code, String message);
   }
 
-  /** Starts answering {@code prompt}; the returned handle stops it (the sink hears nothing more). */
-  Runnable answer(String prompt, Sink sink);
+  /**
+   * Starts answering {@code prompt}, after the client's earlier exchanges ({@code history}, oldest first); the
+   * returned handle stops it (the sink hears nothing more).
+   */
+  Runnable answer(java.util.List<AiHistory.Turn> history, String prompt, Sink sink);
 
   /** Releases connections. */
   void close();

@@ -48,6 +48,7 @@ public final class AiRelayVerticle extends VerticleBase {
   private AiRelayOptions options;
   private AiBackend backend;
   private AiStreams streams;
+  private AiHistory history;
   private String signalingHost;
   private int signalingPort;
   private String token;
@@ -84,6 +85,7 @@ public final class AiRelayVerticle extends VerticleBase {
         : new OpenAiChatBackend(vertx, options.backend(), System::getenv);
     streams = new AiStreams(options.maxStreamsPerClient(), options.maxStreams(), options.retainMs(),
         System::currentTimeMillis);
+    history = new AiHistory(options.historyTurns(), options.historyMaxBytes(), options.maxStreams());
     handOver = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
     nodeId = config().getString("nodeId", "local");
     vertx.setPeriodic(Math.max(1_000, Math.min(60_000, options.retainMs())), id -> streams.sweep());
@@ -235,7 +237,8 @@ public final class AiRelayVerticle extends VerticleBase {
 
   private void answer(InboundMessage message, AiRequest.Prompt prompt) throws AiException {
     AiStream stream = streams.open(message.room(), message.from(), prompt.id(), message.connection());
-    stream.cancel = backend.answer(prompt.prompt(), new AiBackend.Sink() {
+    StringBuilder text = new StringBuilder();
+    stream.cancel = backend.answer(history.turns(stream.room, stream.client), prompt.prompt(), new AiBackend.Sink() {
       @Override
       public void text(String piece) {
         if (stream.ended()) {
@@ -249,12 +252,14 @@ public final class AiRelayVerticle extends VerticleBase {
           return;
         }
         stream.addText(piece, bytes);
+        text.append(piece);
         pump(stream);
       }
 
       @Override
       public void done(String finish) {
         if (!stream.ended()) {
+          history.add(stream.room, stream.client, new AiHistory.Turn(prompt.prompt(), text.toString()));
           finish(stream, new AiReply.Done(stream.id, stream.size(), finish));
         }
       }

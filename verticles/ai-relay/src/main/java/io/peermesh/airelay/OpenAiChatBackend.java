@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -37,8 +38,8 @@ final class OpenAiChatBackend implements AiBackend {
     this.apiKey = options.apiKeyEnv() == null ? null : env.apply(options.apiKeyEnv());
   }
 
-  /** The request body for {@code prompt}. */
-  byte[] body(String prompt) {
+  /** The request body for {@code prompt} after {@code history}. */
+  byte[] body(List<AiHistory.Turn> history, String prompt) {
     ObjectNode body = Json.MAPPER.createObjectNode().put("model", options.model()).put("stream", true);
     if (options.maxTokens() > 0) {
       body.put("max_tokens", options.maxTokens());
@@ -46,6 +47,10 @@ final class OpenAiChatBackend implements AiBackend {
     ArrayNode messages = body.putArray("messages");
     if (options.system() != null) {
       messages.addObject().put("role", "system").put("content", options.system());
+    }
+    for (AiHistory.Turn turn : history) {
+      messages.addObject().put("role", "user").put("content", turn.prompt());
+      messages.addObject().put("role", "assistant").put("content", turn.answer());
     }
     messages.addObject().put("role", "user").put("content", prompt);
     return Json.writeBytes(body);
@@ -56,7 +61,7 @@ final class OpenAiChatBackend implements AiBackend {
   }
 
   @Override
-  public Runnable answer(String prompt, Sink sink) {
+  public Runnable answer(List<AiHistory.Turn> history, String prompt, Sink sink) {
     Call call = new Call(sink);
     call.touch();
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST)
@@ -70,7 +75,7 @@ final class OpenAiChatBackend implements AiBackend {
       if (call.stopped) {
         req.reset();
       }
-      return req.send(Buffer.buffer(body(prompt)));
+      return req.send(Buffer.buffer(body(history, prompt)));
     }).onSuccess(call::onResponse).onFailure(call::fail);
     return call::stop;
   }

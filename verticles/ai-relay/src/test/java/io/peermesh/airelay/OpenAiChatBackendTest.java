@@ -41,9 +41,14 @@ class OpenAiChatBackendTest {
   }
 
   private static Outcome ask(OpenAiChatBackend backend, String prompt) throws Exception {
+    return ask(backend, List.of(), prompt);
+  }
+
+  private static Outcome ask(OpenAiChatBackend backend, List<AiHistory.Turn> history, String prompt)
+      throws Exception {
     List<String> pieces = new CopyOnWriteArrayList<>();
     CompletableFuture<String> ending = new CompletableFuture<>();
-    vertx.runOnContext(v -> backend.answer(prompt, new AiBackend.Sink() {
+    vertx.runOnContext(v -> backend.answer(history, prompt, new AiBackend.Sink() {
       @Override
       public void text(String piece) {
         pieces.add(piece);
@@ -65,16 +70,16 @@ class OpenAiChatBackendTest {
   @Test
   void streamsTheAnswerAndSendsTheConfiguredRequest() throws Exception {
     OpenAiChatBackend backend = backend("TEST_AI_KEY", 5_000);
-    Outcome outcome = ask(backend, "hello");
+    Outcome outcome = ask(backend, List.of(new AiHistory.Turn("earlier?", "yes")), "hello");
     assertEquals(ScriptedChatServer.ANSWER, outcome.pieces());
     assertEquals("done stop", outcome.ending());
     var body = server.bodies.get(server.bodies.size() - 1);
     assertEquals("test-model", body.path("model").asText());
     assertTrue(body.path("stream").asBoolean());
     assertEquals(64, body.path("max_tokens").asInt());
-    assertEquals("system", body.path("messages").path(0).path("role").asText());
-    assertEquals("Be brief.", body.path("messages").path(0).path("content").asText());
-    assertEquals("hello", body.path("messages").path(1).path("content").asText());
+    List<String> messages = new java.util.ArrayList<>();
+    body.path("messages").forEach(m -> messages.add(m.path("role").asText() + ": " + m.path("content").asText()));
+    assertEquals(List.of("system: Be brief.", "user: earlier?", "assistant: yes", "user: hello"), messages);
     assertEquals("Bearer sk-test", server.authorizations.get(server.authorizations.size() - 1));
     backend.close();
   }
@@ -117,7 +122,7 @@ class OpenAiChatBackendTest {
     java.util.concurrent.CountDownLatch threePieces = new java.util.concurrent.CountDownLatch(3);
     CompletableFuture<Runnable> stop = new CompletableFuture<>();
     CompletableFuture<String> ending = new CompletableFuture<>();
-    vertx.runOnContext(v -> stop.complete(backend.answer("long", new AiBackend.Sink() {
+    vertx.runOnContext(v -> stop.complete(backend.answer(List.of(), "long", new AiBackend.Sink() {
       @Override
       public void text(String piece) {
         pieces.add(piece);

@@ -177,6 +177,11 @@ class AiRelayTest {
     assertEquals("ai-backend-error", failed.get(0).path("code").asText());
     assertEquals(0, failed.get(0).path("n").asInt());
     assertTrue(failed.get(0).path("message").asText().contains("429"));
+    // The backend was asked with the client's conversation so far: its complete exchanges, then the prompt.
+    List<String> asked = new ArrayList<>();
+    backend.bodies.get(backend.bodies.size() - 1).path("messages").forEach(m -> asked.add(m.path("role").asText()
+        + ": " + m.path("content").asText()));
+    assertEquals(List.of("user: hello", "assistant: " + ScriptedChatServer.ANSWER_TEXT, "user: status"), asked);
   }
 
   @Test
