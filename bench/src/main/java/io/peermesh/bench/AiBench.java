@@ -42,7 +42,7 @@ final class AiBench {
     try (ScriptedChatServer backend = new ScriptedChatServer()) {
       JsonObject config = new JsonObject().put("signalingPort", mesh.signalingPort).put("ai", new JsonObject()
           .put("enabled", true).put("rooms", new JsonArray().add(ROOM)).put("remotes", "bench-ai-client")
-          .put("maxStreams", answers * 2 + 10)
+          .put("maxStreams", answers * 2 + 10).put("promptsPerMinute", 0)
           .put("backend", new JsonObject().put("url", backend.url()).put("model", "scripted")));
       String relay = Await.result(mesh.vertx.deployVerticle(new AiRelayVerticle(),
           new DeploymentOptions().setConfig(config)), 60);

@@ -11,11 +11,20 @@ public final class TokenBucket {
   private long last;
 
   public TokenBucket(int ratePerSecond, int burst, LongSupplier nanoClock) {
-    this.ratePerNano = ratePerSecond / 1e9;
+    this(ratePerSecond / 1e9, burst, nanoClock);
+  }
+
+  private TokenBucket(double ratePerNano, int burst, LongSupplier nanoClock) {
+    this.ratePerNano = ratePerNano;
     this.burst = burst;
     this.nanoClock = nanoClock;
     this.tokens = burst;
     this.last = nanoClock.getAsLong();
+  }
+
+  /** {@code ratePerMinute} sustained (slower than one a second), {@code burst} at once. */
+  public static TokenBucket perMinute(int ratePerMinute, int burst, LongSupplier nanoClock) {
+    return new TokenBucket(ratePerMinute / 60e9, burst, nanoClock);
   }
 
   /** Takes one token; false when over the rate. */

@@ -14,6 +14,8 @@ public enum AiErrorCode {
   UNKNOWN_STREAM("ai-unknown-stream"),
   /** The client (or the relay) already has as many answers under way as it may. */
   BUSY("ai-busy"),
+  /** The client asked more often than {@code promptsPerMinute} allows. */
+  RATE_LIMITED("ai-rate-limited"),
   /** The backend refused, failed or broke off the answer. */
   BACKEND("ai-backend-error"),
   /** The backend went silent for longer than its idle timeout. */

@@ -20,6 +20,8 @@ import java.util.regex.PatternSyntaxException;
  * @param maxAnswerBytes the longest answer kept; past it the answer ends with {@code ai-answer-too-large}
  * @param retainMs how long a finished answer is kept for resuming
  * @param sendTimeoutMs the longest a hand-over to the bot's connection may take before it is offered again
+ * @param promptsPerMinute prompts one client may send per minute in a room (sustained); 0: no limit
+ * @param promptBurst prompts one client may send at once before the per-minute rate applies
  * @param historyTurns exchanges (prompt and complete answer) remembered per client and sent before its next
  *     prompt; 0: none (every prompt stands alone)
  * @param historyMaxBytes the most a client's remembered exchanges may hold (UTF-8); the oldest go first
@@ -29,7 +31,7 @@ import java.util.regex.PatternSyntaxException;
  */
 public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, String remotes, String tokenEnv,
     int maxPromptBytes, int maxStreamsPerClient, int maxStreams, int maxAnswerBytes, long retainMs,
-    long sendTimeoutMs, int historyTurns, int historyMaxBytes, long claimIntervalMs, Backend backend) {
+    long sendTimeoutMs, int promptsPerMinute, int promptBurst, int historyTurns, int historyMaxBytes, long claimIntervalMs, Backend backend) {
 
   /**
    * @param url base URL of the API (the part before {@code /chat/completions}, e.g.
@@ -47,7 +49,7 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
   public AiRelayOptions {
     rooms = List.copyOf(rooms);
     if (maxPromptBytes < 1 || maxStreamsPerClient < 1 || maxStreams < 1 || maxAnswerBytes < 1 || retainMs < 0
-        || sendTimeoutMs < 1 || historyTurns < 0 || historyMaxBytes < 0 || claimIntervalMs < 1 || backend.connectTimeoutMs() < 1 || backend.idleTimeoutMs() < 1) {
+        || sendTimeoutMs < 1 || promptsPerMinute < 0 || promptBurst < 1 || historyTurns < 0 || historyMaxBytes < 0 || claimIntervalMs < 1 || backend.connectTimeoutMs() < 1 || backend.idleTimeoutMs() < 1) {
       throw new IllegalArgumentException("ai: limits and timeouts must be positive (retainMs may be 0)");
     }
     if (enabled && (backend.url() == null || backend.model() == null)) {
@@ -73,7 +75,8 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
         j.getJsonArray("rooms", new JsonArray()).stream().map(String::valueOf).toList(), j.getString("remotes"),
         j.getString("tokenEnv"), j.getInteger("maxPromptBytes", 16_384), j.getInteger("maxStreamsPerClient", 2),
         j.getInteger("maxStreams", 1_000), j.getInteger("maxAnswerBytes", 1 << 20), j.getLong("retainMs", 600_000L),
-        j.getLong("sendTimeoutMs", 5_000L), j.getInteger("historyTurns", 8), j.getInteger("historyMaxBytes", 32_768),
+        j.getLong("sendTimeoutMs", 5_000L), j.getInteger("promptsPerMinute", 20), j.getInteger("promptBurst", 5),
+        j.getInteger("historyTurns", 8), j.getInteger("historyMaxBytes", 32_768),
         j.getLong("claimIntervalMs", 2_000L), backend);
   }
 }

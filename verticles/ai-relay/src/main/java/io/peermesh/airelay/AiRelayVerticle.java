@@ -49,6 +49,7 @@ public final class AiRelayVerticle extends VerticleBase {
   private AiBackend backend;
   private AiStreams streams;
   private AiHistory history;
+  private PromptRate promptRate;
   private String signalingHost;
   private int signalingPort;
   private String token;
@@ -85,6 +86,8 @@ public final class AiRelayVerticle extends VerticleBase {
         : new OpenAiChatBackend(vertx, options.backend(), System::getenv);
     streams = new AiStreams(options.maxStreamsPerClient(), options.maxStreams(), options.retainMs(),
         System::currentTimeMillis);
+    promptRate = new PromptRate(options.promptsPerMinute(), options.promptBurst(), options.maxStreams(),
+        System::nanoTime);
     history = new AiHistory(options.historyTurns(), options.historyMaxBytes(), options.maxStreams());
     handOver = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
     nodeId = config().getString("nodeId", "local");
@@ -236,6 +239,7 @@ public final class AiRelayVerticle extends VerticleBase {
   }
 
   private void answer(InboundMessage message, AiRequest.Prompt prompt) throws AiException {
+    promptRate.take(message.room(), message.from(), prompt.id());
     AiStream stream = streams.open(message.room(), message.from(), prompt.id(), message.connection());
     StringBuilder text = new StringBuilder();
     stream.cancel = backend.answer(history.turns(stream.room, stream.client), prompt.prompt(), new AiBackend.Sink() {

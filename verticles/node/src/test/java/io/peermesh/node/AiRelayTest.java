@@ -53,6 +53,7 @@ class AiRelayTest {
     config.put("ai", new JsonObject().put("enabled", true).put("rooms", new JsonArray().add(ROOM))
         .put("peer", "ai-assistant").put("remotes", "client-.*").put("maxStreamsPerClient", 1)
         .put("maxPromptBytes", 1_000)
+        .put("promptsPerMinute", 1).put("promptBurst", 5)
         .put("backend", new JsonObject().put("url", backend.url()).put("model", "scripted")
             .put("idleTimeoutMs", 2_000)));
     node = TestNodes.start(config);
@@ -229,6 +230,19 @@ class AiRelayTest {
     assertEquals("cancelled", end.get(end.size() - 1).path("finish").asText());
     assertNumbered(end, 25);
     backend.slowClosedAfter.poll(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void promptsPastTheBurstAreRefusedUntilTheRateAllowsMore() throws Exception {
+    String erin = client("client-erin");
+    for (int i = 0; i < 5; i++) {
+      send(erin, "{\"type\":\"prompt\",\"id\":\"e" + i + "\",\"prompt\":\"hello\"}");
+      assertEquals(ScriptedChatServer.ANSWER_TEXT, text(untilEnd(erin, "e" + i)));
+    }
+    send(erin, "{\"type\":\"prompt\",\"id\":\"e5\",\"prompt\":\"hello\"}");
+    JsonNode limited = next(erin);
+    assertEquals("ai-rate-limited", limited.path("code").asText());
+    assertEquals("e5", limited.path("id").asText());
   }
 
   @Test
