@@ -110,6 +110,22 @@ class BotTest {
     assertNotNull(welcome);
     assertEquals(third, welcome.connection());
 
+    // A connection of the bot that ends while its remote stays (as one that gave up) is started again.
+    String old = botSide.get("client-1");
+    harness.clearStates();
+    harness.close(old);
+    String again = harness.awaitState(s -> s.connection().startsWith(bot.bot() + ".client-1.")
+        && !s.connection().equals(old) && s.to().equals("connected"), UP, "a new connection to client-1")
+        .connection();
+    harness.awaitState(s -> s.connection().equals(early) && s.to().equals("connected"), UP,
+        "client-1 linked with the bot again");
+    assertTrue(Await.result(harness.send(again, ChannelSpec.CODE_SYNC, utf8("again"))).accepted());
+    InboundMessage atOne = inbound.poll(10, TimeUnit.SECONDS);
+    assertNotNull(atOne);
+    assertEquals(early, atOne.connection());
+    assertArrayEquals(utf8("again"), atOne.data(), "numbered afresh for the new instance, so delivered");
+    botSide.put("client-1", again);
+
     // Closing the bot closes its connections and leaves the room: its clients see the remote go.
     assertEquals("closed", Await.result(harness.vertx.eventBus().request(Addresses.Supervisor.botClose(bot.bot()),
         null)).body());
