@@ -95,6 +95,8 @@ final class ChannelMux {
     final ReliableReceiver receiver = new ReliableReceiver(options.resendMaxMessages());
     /** Sequence number of the next frame to put on the path. */
     long nextToTransmit = 1;
+    /** Highest sequence number ever put on a path (a rewind does not lower it): what a remote may hold. */
+    long transmittedUpTo;
     int deliveredSinceAck;
     long lastAckedSent;
     long lastAckProgressNanos;
@@ -297,14 +299,34 @@ final class ChannelMux {
 
   /**
    * The remote is a new instance (it left and joined again, or a reloaded page resumed the session): it holds
-   * nothing of the old exchange and numbers from 1, so every sequenced channel starts over at 1 both ways. What
-   * the old instance had not acknowledged is dropped; returns how many messages that was.
+   * nothing of the old exchange and numbers from 1. If this side exchanged anything with the old instance,
+   * every sequenced channel starts over at 1 both ways: what was put on a path but not acknowledged is dropped
+   * (the old instance may have it; returned as the count), what was never sent is kept, renumbered, for the new
+   * one. Before any exchange nothing changes (messages queued for the first link keep their numbers).
    */
   int startOver() {
+    boolean exchanged = sequenced.values().stream()
+        .anyMatch(s -> s.transmittedUpTo > 0 || s.receiver.deliveredUpTo() > 0);
+    if (!exchanged) {
+      return 0;
+    }
     int dropped = 0;
     for (ChannelSpec spec : List.copyOf(sequenced.keySet())) {
-      dropped += sequenced.get(spec).sender.unackedCount();
-      sequenced.put(spec, new Sequenced());
+      Sequenced old = sequenced.get(spec);
+      Sequenced fresh = new Sequenced();
+      for (Frames.Data frame : old.sender.unacked()) {
+        if (frame.seq() <= old.transmittedUpTo) {
+          dropped++;
+        } else {
+          try {
+            fresh.sender.enqueue(frame.payload());
+          } catch (ReliableSender.ResendBufferFullException e) {
+            // Same bounds as the old buffer, which held it: cannot happen.
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+      sequenced.put(spec, fresh);
     }
     return dropped;
   }
@@ -335,6 +357,7 @@ final class ChannelMux {
           return;
         }
         s.nextToTransmit += batch.size();
+        s.transmittedUpTo = Math.max(s.transmittedUpTo, s.nextToTransmit - 1);
       }
       return;
     }

@@ -405,10 +405,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         } else if ("reconnecting".equals(state)) {
           relayOnlyNext = false;
         } else if ("connecting".equals(state) && "idle".equals(message.getString("previous"))) {
-          if (linkedBefore()) {
-            // A new instance under the same session (a reloaded page that resumed it), not the first link.
-            forgetRemoteInstance("started over");
-          }
+          // A new instance of the remote's link (a reloaded page that resumed the session, a peer that gave up
+          // and started over); at the first link nothing was exchanged and nothing changes.
+          forgetRemoteInstance("started over");
           remoteStartedOver();
         }
       }
@@ -454,13 +453,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       LOG.info(connectionId + ": " + request.remote() + " " + why + "; " + dropped
           + " sequenced messages it had not acknowledged are dropped");
     }
-  }
-
-  /** This supervisor had a link with the remote: a report of a brand-new link then means a new instance. */
-  private boolean linkedBefore() {
-    ConnectionState state = controller == null ? null : controller.state();
-    return state == ConnectionState.CONNECTED || state == ConnectionState.DISCONNECTED
-        || state == ConnectionState.ICE_RESTARTING;
   }
 
   private void onOffer(JsonObject message) {

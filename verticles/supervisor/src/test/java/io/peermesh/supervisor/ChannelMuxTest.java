@@ -172,6 +172,34 @@ class ChannelMuxTest {
   }
 
   @Test
+  void startingOverKeepsWhatNoInstanceWasSentAndChangesNothingBeforeAnyExchange() {
+    ChannelMux lone = new ChannelMux(SupervisorOptions.defaults(), sink, () -> now, Runnable::run);
+    lone.offer(ChannelSpec.CODE_SYNC, "for the first link".getBytes(StandardCharsets.UTF_8));
+    assertEquals(0, lone.startOver(), "nothing exchanged yet: nothing to forget");
+    ChannelMux remote = new ChannelMux(SupervisorOptions.defaults(), sink, () -> now, Runnable::run);
+    Wire there = new Wire(false);
+    Wire back = new Wire(false);
+    there.to = remote;
+    back.to = lone;
+    remote.usePath(back);
+    lone.usePath(there);
+    assertEquals(List.of("1:for the first link"), delivered);
+    remote.flushAcks();
+
+    // The path goes; a message waits; the remote is replaced by a new instance before the path returns.
+    lone.usePath(null);
+    lone.offer(ChannelSpec.CODE_SYNC, "never sent".getBytes(StandardCharsets.UTF_8));
+    assertEquals(0, lone.startOver(), "the first message was acknowledged; the second never left");
+    ChannelMux fresh = new ChannelMux(SupervisorOptions.defaults(), sink, () -> now, Runnable::run);
+    Wire freshBack = new Wire(false);
+    freshBack.to = lone;
+    there.to = fresh;
+    fresh.usePath(freshBack);
+    lone.usePath(there);
+    assertEquals(List.of("1:for the first link", "1:never sent"), delivered, "renumbered for the new instance");
+  }
+
+  @Test
   void aPathThatIsNotLossyNeverRewindsOnItsOwn() {
     Wire[] wires = new Wire[2];
     ChannelMux[] m = pair(false, wires);
