@@ -181,8 +181,9 @@ export class AiAnswers {
       if (answer._piece(m)) {
         this.answers.delete(key);
       }
-    } else if (m.n > answer.next) {
-      // A gap (should not happen on a reliable channel): ask for what is missing.
+    } else if (m.n > answer.next && answer._askedFrom !== answer.next) {
+      // A gap (pieces the bot sent before a resume overlapping ours): ask for what is missing, once per gap.
+      answer._askedFrom = answer.next;
       this._send(from, { type: 'resume', id: m.id, from: answer.next });
     }
     // Below next: a piece already held (a hand-over offered twice, a resume overlapping): dropped.

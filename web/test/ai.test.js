@@ -70,6 +70,9 @@ test('a gap asks for the missing pieces; a refusal or a failed stream rejects wi
   const gapped = ai.ask('ai-bot', 'x', { id: 'g' });
   client.fromBot({ type: 'delta', id: 'g', n: 1, text: 'late' });
   assert.deepEqual(client.sent.at(-1).message, { type: 'resume', id: 'g', from: 0 });
+  const asked = client.sent.length;
+  client.fromBot({ type: 'delta', id: 'g', n: 2, text: 'later' });
+  assert.equal(client.sent.length, asked, 'one resume per gap');
   assert.equal(gapped.text, '');
 
   const refused = ai.ask('ai-bot', 'y', { id: 'r' });

@@ -13,7 +13,8 @@ import java.util.regex.PatternSyntaxException;
  * @param peer the start of the bot's peer id: {@code <peer>-<room>} in each room (peer ids are unique across rooms)
  * @param rooms rooms the bot joins when the relay starts (more by {@code peermesh.ai.invite})
  * @param remotes regular expression of the peer ids the bot connects with; null: everyone in the room
- * @param tokenEnv environment variable holding the bot's signaling token; null: join without one (dev mode)
+ * @param tokenEnv environment variable holding the bot's signaling token; null: join without one (dev mode). The
+ *     bot's peer id is then the token's subject, so the relay serves one room (the one configured; no invites)
  * @param maxPromptBytes the largest prompt (UTF-8) accepted
  * @param maxStreamsPerClient answers one client may have under way at once
  * @param maxStreams answers the relay keeps at once (under way and kept for resuming)
@@ -42,18 +43,23 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
    * @param maxTokens the answer's token limit sent to the backend; 0: the backend's own
    * @param connectTimeoutMs limit for connecting to the backend
    * @param idleTimeoutMs the longest the backend may stay silent during an answer
+   * @param maxConnections connections to the backend at once: answers streaming at once (more wait for one)
    */
   public record Backend(String url, String model, String apiKeyEnv, String system, int maxTokens,
-      long connectTimeoutMs, long idleTimeoutMs) {}
+      long connectTimeoutMs, long idleTimeoutMs, int maxConnections) {}
 
   public AiRelayOptions {
     rooms = List.copyOf(rooms);
     if (maxPromptBytes < 1 || maxStreamsPerClient < 1 || maxStreams < 1 || maxAnswerBytes < 1 || retainMs < 0
-        || sendTimeoutMs < 1 || promptsPerMinute < 0 || promptBurst < 1 || historyTurns < 0 || historyMaxBytes < 0 || claimIntervalMs < 1 || backend.connectTimeoutMs() < 1 || backend.idleTimeoutMs() < 1) {
+        || sendTimeoutMs < 1 || promptsPerMinute < 0 || promptBurst < 1 || historyTurns < 0 || historyMaxBytes < 0 || claimIntervalMs < 1 || backend.connectTimeoutMs() < 1 || backend.idleTimeoutMs() < 1 || backend.maxConnections() < 1) {
       throw new IllegalArgumentException("ai: limits and timeouts must be positive (retainMs may be 0)");
     }
     if (enabled && (backend.url() == null || backend.model() == null)) {
       throw new IllegalArgumentException("ai.backend.url and ai.backend.model are required when ai.enabled");
+    }
+    if (tokenEnv != null && rooms.size() > 1) {
+      throw new IllegalArgumentException("ai.tokenEnv: with a token the bot's peer id is the token's subject, and a"
+          + " peer id is in one room at a time: configure one room");
     }
     if (remotes != null) {
       try {
@@ -70,7 +76,8 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
     String url = b.getString("url");
     Backend backend = new Backend(url == null ? null : url.replaceAll("/+$", ""), b.getString("model"),
         b.getString("apiKeyEnv"), b.getString("system"), b.getInteger("maxTokens", 0),
-        b.getLong("connectTimeoutMs", 5_000L), b.getLong("idleTimeoutMs", 30_000L));
+        b.getLong("connectTimeoutMs", 5_000L), b.getLong("idleTimeoutMs", 30_000L),
+        b.getInteger("maxConnections", 64));
     return new AiRelayOptions(j.getBoolean("enabled", false), j.getString("peer", "ai-assistant"),
         j.getJsonArray("rooms", new JsonArray()).stream().map(String::valueOf).toList(), j.getString("remotes"),
         j.getString("tokenEnv"), j.getInteger("maxPromptBytes", 16_384), j.getInteger("maxStreamsPerClient", 2),

@@ -166,6 +166,10 @@ public final class AiRelayVerticle extends VerticleBase {
       msg.fail(400, "not a valid room (or too long for the bot's peer id)");
       return;
     }
+    if (options.tokenEnv() != null) {
+      msg.fail(400, "this relay's bot joins with a token, whose peer id is in one room: " + options.rooms());
+      return;
+    }
     if (bots.containsKey(room)) {
       msg.fail(409, "the bot is already in " + room);
       return;

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.util.List;
 import java.util.function.Function;
@@ -33,8 +34,9 @@ final class OpenAiChatBackend implements AiBackend {
   OpenAiChatBackend(Vertx vertx, AiRelayOptions.Backend options, Function<String, String> env) {
     this.vertx = vertx;
     this.options = options;
+    // Answers stream for seconds each: the default pool (5 connections per host) would queue the sixth.
     this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) options.connectTimeoutMs())
-        .setKeepAlive(true));
+        .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(options.maxConnections()));
     this.apiKey = options.apiKeyEnv() == null ? null : env.apply(options.apiKeyEnv());
   }
 

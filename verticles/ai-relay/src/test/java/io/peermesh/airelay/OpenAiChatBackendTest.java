@@ -36,7 +36,7 @@ class OpenAiChatBackendTest {
 
   private static OpenAiChatBackend backend(String apiKeyEnv, long idleTimeoutMs) {
     AiRelayOptions.Backend options = new AiRelayOptions.Backend(server.url(), "test-model", apiKeyEnv,
-        "Be brief.", 64, 2_000, idleTimeoutMs);
+        "Be brief.", 64, 2_000, idleTimeoutMs, 16);
     return new OpenAiChatBackend(vertx, options, Map.of("TEST_AI_KEY", "sk-test")::get);
   }
 
@@ -109,10 +109,44 @@ class OpenAiChatBackendTest {
     backend.close();
 
     AiRelayOptions.Backend nowhere = new AiRelayOptions.Backend("http://127.0.0.1:9", "m", null, null, 0, 1_000,
-        1_000);
+        1_000, 1);
     OpenAiChatBackend refused = new OpenAiChatBackend(vertx, nowhere, k -> null);
     assertTrue(ask(refused, "hello").ending().startsWith("ai-backend-error"));
     refused.close();
+  }
+
+  @Test
+  void answersStreamAtOnceBeyondTheDefaultPoolOfFive() throws Exception {
+    OpenAiChatBackend backend = backend(null, 5_000);
+    int answers = 8;
+    java.util.concurrent.CountDownLatch everyOneStreaming = new java.util.concurrent.CountDownLatch(answers);
+    List<Runnable> stops = new CopyOnWriteArrayList<>();
+    for (int i = 0; i < answers; i++) {
+      boolean[] first = {true};
+      vertx.runOnContext(v -> stops.add(backend.answer(List.of(), "long", new AiBackend.Sink() {
+        @Override
+        public void text(String piece) {
+          if (first[0]) {
+            first[0] = false;
+            everyOneStreaming.countDown();
+          }
+        }
+
+        @Override
+        public void done(String finish) {
+        }
+
+        @Override
+        public void failed(AiErrorCode code, String message) {
+        }
+      })));
+    }
+    assertTrue(everyOneStreaming.await(10, TimeUnit.SECONDS), everyOneStreaming.getCount() + " never started");
+    vertx.runOnContext(v -> stops.forEach(Runnable::run));
+    for (int i = 0; i < answers; i++) {
+      assertTrue(server.slowClosedAfter.poll(10, TimeUnit.SECONDS) != null);
+    }
+    backend.close();
   }
 
   @Test

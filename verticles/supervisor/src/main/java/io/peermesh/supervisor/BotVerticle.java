@@ -45,6 +45,8 @@ final class BotVerticle extends VerticleBase {
   private SignalingLink link;
   private SharedSeat seat;
   private boolean stopping;
+  /** The bot's peer id as signaling knows it (with a token, the token's). */
+  private String self;
   private long started;
 
   BotVerticle(BotRequest request, Pattern remotes, String botId, WebSocketClient client, Launcher launcher) {
@@ -63,6 +65,7 @@ final class BotVerticle extends VerticleBase {
     MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.botClose(botId),
         msg -> closeAll().onComplete(done -> msg.reply("closed")));
     return close.completion().compose(v -> link.open()).onSuccess(joined -> {
+      self = joined.getString("peer", request.peer());
       seat.joined(joined);
       for (String peer : seat.present()) {
         connect(peer);
@@ -89,7 +92,7 @@ final class BotVerticle extends VerticleBase {
   }
 
   private void connect(String remote) {
-    if (stopping || remote.equals(request.peer()) || connections.containsKey(remote) || !seat.isPresent(remote)
+    if (stopping || remote.equals(self) || connections.containsKey(remote) || !seat.isPresent(remote)
         || remotes != null && !remotes.matcher(remote).matches()) {
       return;
     }
@@ -107,6 +110,9 @@ final class BotVerticle extends VerticleBase {
       seat.forget(remote);
       LOG.warning(botId + ": no connection to " + remote + ": " + launched.cause().getMessage());
       ended(remote, connection);
+    } else if (!connection.equals(connections.get(remote)) || stopping) {
+      // The remote left (or the bot is closing) while the connection started: its close found no one to hear it.
+      vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
     } else {
       // Its supervisor stops on its own when it gives up: a remote still here then gets a new connection.
       launched.result().whenStopped().onComplete(v -> context.runOnContext(w -> ended(remote, connection)));
@@ -117,7 +123,14 @@ final class BotVerticle extends VerticleBase {
     if (!connections.remove(remote, connection) || stopping) {
       return;
     }
-    vertx.setTimer(RESTART_DELAY_MS, id -> connect(remote));
+    // The remote may offer again meanwhile: what it sends waits for the next connection.
+    seat.expect(remote);
+    vertx.setTimer(RESTART_DELAY_MS, id -> {
+      connect(remote);
+      if (!connections.containsKey(remote)) {
+        seat.forget(remote);
+      }
+    });
   }
 
   /** Each connection closes as any closed one does (its remote and the bus hear of it); then the bot leaves. */

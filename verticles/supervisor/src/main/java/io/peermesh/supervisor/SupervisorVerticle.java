@@ -149,6 +149,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), files.register()))
         .compose(v -> signaling.open())
         .onSuccess(joined -> {
+          // With a token the peer id is the token's, whatever the request said: the roles follow the real one.
+          impolite = joined.getString("peer", request.peer()).compareTo(request.remote()) > 0;
           iceServers = iceServers(joined.getJsonArray("iceServers", new JsonArray()));
           Map<String, Object> reconnect = new HashMap<>(ReconnectConfig.defaults().toMap());
           reconnect.putAll(reconnectDefaults);
