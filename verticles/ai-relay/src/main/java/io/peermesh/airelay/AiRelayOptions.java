@@ -70,9 +70,18 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
     }
   }
 
+  private static final java.util.Set<String> KEYS = java.util.Set.of("enabled", "peer", "rooms", "remotes", "tokenEnv",
+      "maxPromptBytes", "maxStreamsPerClient", "maxStreams", "maxAnswerBytes", "retainMs", "sendTimeoutMs",
+      "promptsPerMinute", "promptBurst", "historyTurns", "historyMaxBytes", "claimIntervalMs", "backend");
+  private static final java.util.Set<String> BACKEND_KEYS = java.util.Set.of("url", "model", "apiKeyEnv", "system",
+      "maxTokens", "connectTimeoutMs", "idleTimeoutMs", "maxConnections");
+
+  /** Reads the section; an unknown key is an error (a typo must not fall back to a default). */
   public static AiRelayOptions from(JsonObject json) {
     JsonObject j = json == null ? new JsonObject() : json;
     JsonObject b = j.getJsonObject("backend", new JsonObject());
+    known("ai", j, KEYS);
+    known("ai.backend", b, BACKEND_KEYS);
     String url = b.getString("url");
     Backend backend = new Backend(url == null ? null : url.replaceAll("/+$", ""), b.getString("model"),
         b.getString("apiKeyEnv"), b.getString("system"), b.getInteger("maxTokens", 0),
@@ -85,5 +94,13 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
         j.getLong("sendTimeoutMs", 5_000L), j.getInteger("promptsPerMinute", 20), j.getInteger("promptBurst", 5),
         j.getInteger("historyTurns", 8), j.getInteger("historyMaxBytes", 32_768),
         j.getLong("claimIntervalMs", 2_000L), backend);
+  }
+
+  private static void known(String section, JsonObject json, java.util.Set<String> keys) {
+    for (String key : json.fieldNames()) {
+      if (!keys.contains(key)) {
+        throw new IllegalArgumentException(section + "." + key + ": unknown key; known: " + new java.util.TreeSet<>(keys));
+      }
+    }
   }
 }
