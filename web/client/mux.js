@@ -75,6 +75,41 @@ export class ChannelMux {
     }
   }
 
+  /**
+   * The remote is a new instance (a restarted server-side connection, a peer that started over): it numbers from
+   * 1. If anything was exchanged with the old one, every sequenced channel starts over at 1 both ways: what was
+   * sent but not acknowledged is dropped, what was never sent is kept, renumbered. As the Java supervisor does.
+   * @returns {number} messages dropped
+   */
+  startOver() {
+    const exchanged = [...this.sequenced.values()]
+      .some((s) => s.highestTransmitted > 0 || s.receiver.deliveredUpTo > 0);
+    if (!exchanged) {
+      return 0;
+    }
+    let dropped = 0;
+    for (const [label, old] of this.sequenced) {
+      const fresh = {
+        sender: new ReliableSender(this.o.resendMaxMessages, this.o.resendMaxBytes),
+        receiver: new ReliableReceiver(this.o.resendMaxMessages, this.o.resendMaxBytes),
+        nextToTransmit: 1,
+        highestTransmitted: 0,
+        deliveredSinceAck: 0,
+        lastAckedSent: 0,
+        lastAckProgressAt: this.now(),
+      };
+      for (let seq = old.sender.firstUnacked; seq < old.sender.nextSeq; seq++) {
+        if (seq <= old.highestTransmitted) {
+          dropped++;
+        } else {
+          fresh.sender.enqueue(old.sender.payload(seq));
+        }
+      }
+      this.sequenced.set(label, fresh);
+    }
+    return dropped;
+  }
+
   /** Switches paths (null: none). Sequenced channels rewind to their oldest unacknowledged message. */
   usePath(path) {
     this.path = path;

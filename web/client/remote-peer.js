@@ -257,6 +257,12 @@ export class RemotePeer {
         } else if (m.state === State.RECONNECTING) {
           this.relayOnlyNext = false;
         } else if (m.state === State.CONNECTING && m.previous === State.IDLE) {
+          // A new instance of the remote's end numbers from 1 (a restarted bot connection): so do we, once
+          // anything was exchanged with the old one.
+          const dropped = this.mux.startOver();
+          for (let i = 0; i < dropped; i++) {
+            this._count('dropped-on-start-over');
+          }
           this._remoteStartedOver();
         }
         break;

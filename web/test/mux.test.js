@@ -116,3 +116,31 @@ test('a batch holding a duplicate is acknowledged at once even when it fills a g
   assert.equal(delivered.length, 4);
   assert.deepEqual(acks, [2, 4], '2 was a duplicate: the sender is resending');
 });
+
+test('after the remote starts over, sequenced channels number from 1 both ways; nothing changes before', async () => {
+  const got = [];
+  const sink = { deliver: (label, seq, payload) => got.push(`${seq}:${new TextDecoder().decode(payload)}`),
+    protocolError: (l, r) => { throw new Error(r); } };
+  const enc = (t) => new TextEncoder().encode(t);
+  const a = new ChannelMux(OPTIONS, sink, () => 0);
+  a.offer('code-sync', enc('queued first'));
+  assert.equal(a.startOver(), 0, 'nothing exchanged: nothing changes');
+  const link = (to) => ({ send: (label, f) => { to.onFrame(label, f); return true; }, buffered: () => 0, ready: () => true });
+  const old = new ChannelMux(OPTIONS, sink, () => 0);
+  old.usePath(link(a));
+  a.usePath(link(old));
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(got, ['1:queued first']);
+
+  // The old instance goes without acknowledging; a message is offered with no path; a new instance comes.
+  a.usePath(null);
+  a.offer('code-sync', enc('never sent'));
+  assert.equal(a.startOver(), 1, 'the message the old instance never acknowledged is dropped');
+  const fresh = new ChannelMux(OPTIONS, sink, () => 0);
+  fresh.usePath(link(a));
+  a.usePath(link(fresh));
+  await new Promise((r) => setTimeout(r, 0));
+  fresh.offer('ai-stream', enc('from the new one'));
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(got, ['1:queued first', '1:never sent', '1:from the new one']);
+});

@@ -62,6 +62,14 @@ final class BotVerticle extends VerticleBase {
     JsonObject join = SignalingLink.join(request.room(), request.peer(), request.token());
     link = new SignalingLink(vertx, client, request.signalingHost(), request.signalingPort(), join, this::onSignal);
     seat = new SharedSeat(context, link);
+    // The room saw the bot leave and join again: its peers start over with it, so every connection starts over
+    // (each closes and, its remote still here, is started again), and the roster is the room's as it is now.
+    link.onFreshJoin(joined -> {
+      seat.joined(joined);
+      connections.values().forEach(connection -> vertx.eventBus().request(Addresses.Supervisor.close(connection),
+          null));
+      seat.present().forEach(this::connect);
+    });
     MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.botClose(botId),
         msg -> closeAll().onComplete(done -> msg.reply("closed")));
     return close.completion().compose(v -> link.open()).onSuccess(joined -> {

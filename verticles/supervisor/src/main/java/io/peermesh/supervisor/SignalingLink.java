@@ -32,6 +32,9 @@ final class SignalingLink implements Seat {
   private JsonObject joined;
   private boolean closed;
   private long pingTimer = -1;
+  /** The resume was refused and the link joins afresh: the room saw this peer leave and join again. */
+  private boolean joiningAfresh;
+  private Handler<JsonObject> onFreshJoin = joined -> { };
 
   /** The options of the one client a node's supervisors share (see {@link #sharedClient}). */
   static WebSocketClient sharedClient(Vertx vertx) {
@@ -64,6 +67,14 @@ final class SignalingLink implements Seat {
     Promise<JsonObject> result = Promise.promise();
     connect(result);
     return result.future();
+  }
+
+  /**
+   * Called (on the link's context) with the new {@code joined} when a refused resume made the link join afresh:
+   * every peer saw this one leave and join again, so whatever it exchanged with them starts over.
+   */
+  void onFreshJoin(Handler<JsonObject> handler) {
+    this.onFreshJoin = handler;
   }
 
   JsonObject joined() {
@@ -110,6 +121,10 @@ final class SignalingLink implements Seat {
     if ("joined".equals(message.getString("type")) && socket != wire) {
       socket = wire;
       joined = message;
+      if (joiningAfresh) {
+        joiningAfresh = false;
+        onFreshJoin.handle(message);
+      }
       resumeToken = message.getString("resumeToken");
       startPings(message.getLong("heartbeatMs", 5000L));
       while (!queued.isEmpty()) {
@@ -124,6 +139,7 @@ final class SignalingLink implements Seat {
         // The session ended while away (grace expired): join afresh; the room sees a leave and a join.
         LOG.warning("resume refused (" + message.getString("code") + "); joining afresh");
         resumeToken = null;
+        joiningAfresh = true;
         vertx.setTimer(250, id -> connect(Promise.promise()));
         return;
       }

@@ -144,8 +144,15 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         () -> !ending && controller != null && !controller.state().isTerminal(), this::kick);
 
     JsonObject join = SignalingLink.join(request.room(), request.peer(), request.token());
-    signaling = sharedSeat != null ? sharedSeat.apply(this::onSignal) : new SignalingLink(vertx, setup.signalingClient(),
-        request.signalingHost(), request.signalingPort(), join, this::onSignal);
+    if (sharedSeat != null) {
+      signaling = sharedSeat.apply(this::onSignal);
+    } else {
+      SignalingLink own = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(),
+          request.signalingPort(), join, this::onSignal);
+      // The remote saw us leave and join again: it starts over with us, so we start over with it.
+      own.onFreshJoin(joined -> forgetRemoteInstance("sees us as new (we joined afresh)"));
+      signaling = own;
+    }
     return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), files.register()))
         .compose(v -> signaling.open())
         .onSuccess(joined -> {

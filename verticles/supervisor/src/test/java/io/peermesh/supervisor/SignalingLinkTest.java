@@ -45,6 +45,8 @@ class SignalingLinkTest {
         LinkedBlockingQueue<JsonObject> inbox) {
       Context context = vertx.getOrCreateContext();
       SignalingLink link = new SignalingLink(vertx, client, host, port, JOIN, inbox::add);
+      link.onFreshJoin(joined -> inbox.add(new JsonObject().put("type", "fresh-join").put("peer",
+          joined.getString("peer"))));
       Seat seat = new Seat(link, context);
       Await.result(seat.on(link::open));
       return seat;
@@ -85,6 +87,8 @@ class SignalingLinkTest {
       seat.awaitTransport(vertx, "none");
       deploySignaling(vertx, port);
       seat.awaitTransport(vertx, "bus");
+      assertEquals("bot", awaitType(inbox, "fresh-join").getString("peer"),
+          "its owner hears it joined afresh (so its connections start over)");
       try (SignalClient browser = SignalClient.connect(vertx, port)) {
         browser.joinDev("seat", "browser2");
         assertEquals("browser2", awaitType(inbox, "peer-joined").getString("peer"), "the bot is in the room again");
