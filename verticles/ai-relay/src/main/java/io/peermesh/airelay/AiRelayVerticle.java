@@ -127,7 +127,8 @@ public final class AiRelayVerticle extends VerticleBase {
       }
       return owners.replaceIfPresent(room, holder, nodeId).compose(taken -> {
         if (!taken) {
-          return owners.get(room);
+          // Another relay took it first (or it was freed meanwhile: the next round claims it).
+          return owners.get(room).map(now -> now == null ? "nobody yet" : now);
         }
         LOG.info("AI bot of " + room + ": taking over from " + holder + ", which left the cluster");
         return ensureJoined(room);
