@@ -73,7 +73,17 @@ public final class BusMessages {
   }
 
   /** Outcome of an {@link OutboundMessage}: accepted (sent or queued) or refused with a code. */
-  public record SendAck(boolean accepted, String code) {}
+  public record SendAck(boolean accepted, String code) {
+    /** Refused: the channel's bounded queue is full. */
+    public static final String QUEUE_FULL = "queue-full";
+    /** Refused: the sequenced channel's resend buffer (unacknowledged messages) is full. */
+    public static final String RESEND_BUFFER_FULL = "resend-buffer-full";
+
+    /** A refusal that passes as the connection drains: the message may be offered again later. */
+    public static boolean retryable(String code) {
+      return QUEUE_FULL.equals(code) || RESEND_BUFFER_FULL.equals(code);
+    }
+  }
 
   /** A message received on a supervised connection. {@code seq} is 0 on channels without sequence numbers. */
   public record InboundMessage(String room, String connection, String from, String channel, long seq,

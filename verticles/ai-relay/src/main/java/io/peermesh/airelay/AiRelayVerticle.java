@@ -10,6 +10,7 @@ import io.peermesh.shared.bus.BusMessages.BotStarted;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.OutboundBatch;
 import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.protocol.RoomNames;
 import io.vertx.core.Future;
@@ -24,9 +25,10 @@ import io.vertx.core.shareddata.AsyncMap;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -44,7 +46,6 @@ public final class AiRelayVerticle extends VerticleBase {
   /** Cluster-wide map: room → node id of the relay holding its bot. */
   static final String OWNERS = "peermesh.ai.owners";
 
-  private final Function<AiRelayOptions, AiBackend> backendFactory;
   private AiRelayOptions options;
   private AiBackend backend;
   private AiStreams streams;
@@ -63,16 +64,6 @@ public final class AiRelayVerticle extends VerticleBase {
   private AsyncMap<String, String> owners;
   private boolean claiming;
 
-  /** Answers from the configured OpenAI-compatible backend. */
-  public AiRelayVerticle() {
-    this(null);
-  }
-
-  /** Answers from {@code backendFactory}'s backend (null: the configured OpenAI-compatible one). */
-  AiRelayVerticle(Function<AiRelayOptions, AiBackend> backendFactory) {
-    this.backendFactory = backendFactory;
-  }
-
   @Override
   public Future<?> start() {
     BusCodecs.register(vertx);
@@ -82,8 +73,7 @@ public final class AiRelayVerticle extends VerticleBase {
     // The node names the port its signaling service listens on (0 in the config means "any free one").
     signalingPort = config().getInteger("signalingPort", signaling.getInteger("port", 8080));
     token = options.tokenEnv() == null ? null : System.getenv(options.tokenEnv());
-    backend = backendFactory != null ? backendFactory.apply(options)
-        : new OpenAiChatBackend(vertx, options.backend(), System::getenv);
+    backend = new OpenAiChatBackend(vertx, options.backend(), System::getenv);
     streams = new AiStreams(options.maxStreamsPerClient(), options.maxStreams(), options.retainMs(),
         System::currentTimeMillis);
     promptRate = new PromptRate(options.promptsPerMinute(), options.promptBurst(), options.maxStreams(),
@@ -150,7 +140,7 @@ public final class AiRelayVerticle extends VerticleBase {
     }
     claiming = true;
     owners.entries().compose(held -> {
-      java.util.Set<String> rooms = new java.util.LinkedHashSet<>(options.rooms());
+      Set<String> rooms = new LinkedHashSet<>(options.rooms());
       held.forEach((room, holder) -> {
         if (holder.equals(nodeId) || !live(holder)) {
           rooms.add(room);
@@ -315,7 +305,7 @@ public final class AiRelayVerticle extends VerticleBase {
           stream.next += ack.accepted();
           if (ack.code() == null) {
             pump(stream);
-          } else if (ack.code().equals("queue-full") || ack.code().equals("resend-buffer-full")) {
+          } else if (SendAck.retryable(ack.code())) {
             vertx.setTimer(RETRY_MS, id -> pump(stream));
           } else {
             // The connection is closing: the client resumes from the one it comes back on.

@@ -1,8 +1,6 @@
 package io.peermesh.airelay;
 
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
@@ -55,38 +53,13 @@ final class AiStreams {
     return stream;
   }
 
-  /** Forgets answers that ended more than {@code retainMs} ago; returns them. */
-  List<AiStream> sweep() {
-    List<AiStream> expired = new ArrayList<>();
+  /** Forgets answers that ended more than {@code retainMs} ago. */
+  void sweep() {
     long now = nowMillis.getAsLong();
-    for (Iterator<AiStream> it = byKey.values().iterator(); it.hasNext(); ) {
-      AiStream s = it.next();
-      if (s.ended() && now - s.endedAtMillis() >= retainMs) {
-        it.remove();
-        expired.add(s);
-      }
-    }
-    return expired;
-  }
-
-  /** Every answer of a room (the bot left it). */
-  List<AiStream> removeRoom(String room) {
-    List<AiStream> removed = new ArrayList<>();
-    byKey.values().removeIf(s -> {
-      boolean match = s.room.equals(room);
-      if (match) {
-        removed.add(s);
-      }
-      return match;
-    });
-    return removed;
+    byKey.values().removeIf(s -> s.ended() && now - s.endedAtMillis() >= retainMs);
   }
 
   List<AiStream> all() {
     return List.copyOf(byKey.values());
-  }
-
-  int size() {
-    return byKey.size();
   }
 }

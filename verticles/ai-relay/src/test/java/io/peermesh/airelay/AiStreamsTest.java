@@ -61,7 +61,5 @@ class AiStreamsTest {
     assertTrue(!stream.inFlight && stream.epoch > epoch, "a hand-over in flight is dropped");
     stream.resumeTo("c9", 99);
     assertEquals(3, stream.next, "a resume past the end sends nothing");
-    assertEquals(1, streams.removeRoom("r").size());
-    assertEquals(0, streams.size());
   }
 }

@@ -3,6 +3,7 @@ package io.peermesh.router;
 import io.peermesh.shared.bus.BusMessages.RouteEventKind;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
+import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -18,7 +19,6 @@ import java.util.function.Function;
  */
 final class TargetPump {
   /** Refusals that pass: the supervisor's bounded queue or resend buffer is full for now. */
-  private static final java.util.Set<String> RETRYABLE = java.util.Set.of("queue-full", "resend-buffer-full");
 
   /** Runs a task after a delay on the router's context. */
   interface Scheduler {
@@ -116,7 +116,7 @@ final class TargetPump {
           pump();
           return;
         }
-        if (!RETRYABLE.contains(ack.code())) {
+        if (!SendAck.retryable(ack.code())) {
           end(RouteEventKind.LEFT, ack.code());
           return;
         }

@@ -574,8 +574,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     kick();
     return switch (refusal) {
       case NONE -> new SendAck(true, null);
-      case QUEUE_FULL -> new SendAck(false, "queue-full");
-      case RESEND_BUFFER_FULL -> new SendAck(false, "resend-buffer-full");
+      case QUEUE_FULL -> new SendAck(false, SendAck.QUEUE_FULL);
+      case RESEND_BUFFER_FULL -> new SendAck(false, SendAck.RESEND_BUFFER_FULL);
     };
   }
 
