@@ -4,6 +4,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.config.ConfigKeys;
 import io.peermesh.shared.config.SignalingConfig;
 import io.peermesh.airelay.AiRelayVerticle;
 import io.peermesh.router.ChannelRouterVerticle;
@@ -47,6 +48,7 @@ public final class PeerMeshNode {
 
   /** Starts a node; the future completes once every verticle is deployed and the server listens. */
   public static Future<PeerMeshNode> start(JsonObject config) {
+    ConfigKeys.requireKnown(Main.embeddedDefaults(), config);
     NodeOptions options = NodeOptions.from(config);
     SignalingConfig.from(config.getJsonObject("signaling"));
     if (!options.clustered()) {

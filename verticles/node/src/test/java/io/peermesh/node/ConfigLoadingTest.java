@@ -65,6 +65,21 @@ class ConfigLoadingTest {
   }
 
   @Test
+  void aTypoInAnySectionStopsTheNodeBeforeItStarts(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("typo.json");
+    Files.writeString(file, "{\"supervisor\": {\"connection\": {\"heartbeatMS\": 100}}}");
+    JsonObject config = Main.load(file.toString(), Map.of(), Map.of());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PeerMeshNode.start(config));
+    assertTrue(e.getMessage().startsWith("unknown config key supervisor.connection.heartbeatMS; known in"
+        + " supervisor.connection: [ackDelayMs,"), e.getMessage());
+    JsonObject router = Main.load(null, Map.of(), Map.of());
+    router.getJsonObject("router").put("retry", 5);
+    assertThrows(IllegalArgumentException.class, () -> PeerMeshNode.start(router));
+    JsonObject section = Main.load(null, Map.of(), Map.of()).put("routr", new JsonObject());
+    assertThrows(IllegalArgumentException.class, () -> PeerMeshNode.start(section));
+  }
+
+  @Test
   void hazelcastConfigComesFromClusterXmlWithTheNodeOptionsOnTop() {
     NodeOptions options = NodeOptions.from(TestNodes.config(true, "hz-test", 5999, 5998, 5999));
     var hz = ClusterSetup.hazelcastConfig(options);
