@@ -106,16 +106,16 @@ final class BotVerticle extends VerticleBase {
     }
     String connection = botId + "." + remote + "." + ++started;
     connections.put(remote, connection);
-    seat.expect(remote);
+    long instance = seat.expect(remote);
     SupervisorRequest one = new SupervisorRequest(request.room(), request.peer(), remote, request.signalingHost(),
         request.signalingPort(), request.token(), request.reconnect());
-    launcher.launch(one, connection, onMessage -> seat.view(remote, onMessage)).onComplete(launched ->
-        context.runOnContext(v -> launched(remote, connection, launched)));
+    launcher.launch(one, connection, onMessage -> seat.view(remote, instance, onMessage)).onComplete(launched ->
+        context.runOnContext(v -> launched(remote, instance, connection, launched)));
   }
 
-  private void launched(String remote, String connection, AsyncResult<SupervisorVerticle> launched) {
+  private void launched(String remote, long instance, String connection, AsyncResult<SupervisorVerticle> launched) {
     if (launched.failed()) {
-      seat.forget(remote);
+      seat.forget(remote, instance);
       LOG.warning(botId + ": no connection to " + remote + ": " + launched.cause().getMessage());
       ended(remote, connection);
     } else if (!connection.equals(connections.get(remote)) || stopping) {
@@ -132,11 +132,11 @@ final class BotVerticle extends VerticleBase {
       return;
     }
     // The remote may offer again meanwhile: what it sends waits for the next connection.
-    seat.expect(remote);
+    long instance = seat.expect(remote);
     vertx.setTimer(RESTART_DELAY_MS, id -> {
       connect(remote);
       if (!connections.containsKey(remote)) {
-        seat.forget(remote);
+        seat.forget(remote, instance);
       }
     });
   }

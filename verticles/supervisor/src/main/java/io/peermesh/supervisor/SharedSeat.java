@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.logging.Logger;
 
 /**
@@ -32,13 +33,35 @@ final class SharedSeat {
    */
   private final Map<String, ArrayDeque<JsonObject>> early = new HashMap<>();
   static final int MAX_EARLY = 256;
+  /**
+   * Messages from peers not (yet) in the room: a joiner learns of the bot at once and may offer before its
+   * {@code peer-joined} reaches the bot (signaling publishes that after a roster read). Kept for
+   * {@link #STRAY_NANOS} for a connection to that peer; owner's context only.
+   */
+  private final Map<String, Stray> strays = new HashMap<>();
+  static final long STRAY_NANOS = 5_000_000_000L;
+  static final int MAX_STRAY_PEERS = 64;
+  /**
+   * The instance of each remote that connections are made for: a remote that leaves and joins again is a new
+   * instance, and a view made for the old one must not take the new one's messages. Owner's context only.
+   */
+  private final Map<String, Long> instances = new HashMap<>();
+  private long nextInstance;
   /** Peers in the room now, as the {@code joined} message lists them; owner's context only. */
   private final Map<String, JsonObject> present = new LinkedHashMap<>();
+  private final LongSupplier nanoTime;
   private JsonObject joined;
 
+  private record Stray(long since, ArrayDeque<JsonObject> messages) {}
+
   SharedSeat(Context owner, SignalingLink link) {
+    this(owner, link, System::nanoTime);
+  }
+
+  SharedSeat(Context owner, SignalingLink link, LongSupplier nanoTime) {
     this.owner = owner;
     this.link = link;
+    this.nanoTime = nanoTime;
   }
 
   /** The bot's link joined: the room as it is now. */
@@ -49,6 +72,8 @@ final class SharedSeat {
       JsonObject peer = (JsonObject) p;
       present.put(peer.getString("peer"), peer);
     }
+    // Peers that left while the bot was away were never reported as leaving.
+    instances.keySet().retainAll(present.keySet());
   }
 
   /** Peers in the room now (owner's context). */
@@ -69,48 +94,96 @@ final class SharedSeat {
     }
     if (type.equals("peer-joined")) {
       present.put(peer, new JsonObject().put("peer", peer));
-    } else if (type.equals("peer-left")) {
-      present.remove(peer);
-    }
-    View view = type.equals("peer-left") ? views.remove(peer) : views.get(peer);
-    if (view != null) {
-      // A view is for one instance of its remote: after a leave, a peer joining under that id gets a new one.
-      view.deliver(message);
+      View view = views.get(peer);
+      if (view != null) {
+        view.deliver(message);
+      }
       return;
     }
-    ArrayDeque<JsonObject> waiting = early.get(peer);
     if (type.equals("peer-left")) {
+      present.remove(peer);
+      instances.remove(peer);
       early.remove(peer);
+      // What came before the leave was the departed instance's.
+      strays.remove(peer);
+      View view = views.remove(peer);
+      if (view != null) {
+        view.deliver(message);
+      }
+      return;
+    }
+    View view = views.get(peer);
+    ArrayDeque<JsonObject> waiting = early.get(peer);
+    if (view != null) {
+      view.deliver(message);
     } else if (waiting != null && waiting.size() < MAX_EARLY) {
       waiting.add(message);
     } else if (waiting != null) {
       LOG.warning("the connection to " + peer + " is slow to start; a message from it was dropped");
+    } else if (!present.containsKey(peer)) {
+      stray(peer, message);
     }
   }
 
-  /** A connection to {@code remote} is starting: what it sends meanwhile waits for its view (owner's context). */
-  void expect(String remote) {
-    early.putIfAbsent(remote, new ArrayDeque<>());
+  private void stray(String peer, JsonObject message) {
+    long now = nanoTime.getAsLong();
+    strays.values().removeIf(s -> now - s.since() > STRAY_NANOS);
+    Stray stray = strays.get(peer);
+    if (stray == null && strays.size() >= MAX_STRAY_PEERS) {
+      LOG.warning("a message from " + peer + ", not in the room, was dropped: too many such peers");
+      return;
+    }
+    if (stray == null) {
+      stray = new Stray(now, new ArrayDeque<>());
+      strays.put(peer, stray);
+    }
+    if (stray.messages().size() < MAX_EARLY) {
+      stray.messages().add(message);
+    }
   }
 
-  /** The connection to {@code remote} will not start after all (owner's context). */
-  void forget(String remote) {
-    early.remove(remote);
+  /**
+   * A connection to {@code remote} is starting: what it sends meanwhile waits for its view (owner's context).
+   * Returns the remote's instance, which the connection's view must be made for.
+   */
+  long expect(String remote) {
+    Stray stray = strays.remove(remote);
+    ArrayDeque<JsonObject> waiting = early.computeIfAbsent(remote, r -> new ArrayDeque<>());
+    if (stray != null && nanoTime.getAsLong() - stray.since() <= STRAY_NANOS) {
+      stray.messages().forEach(m -> {
+        if (waiting.size() < MAX_EARLY) {
+          waiting.add(m);
+        }
+      });
+    }
+    return instances.computeIfAbsent(remote, r -> ++nextInstance);
   }
 
-  /** A view for the connection to {@code remote}; its messages go to {@code onMessage} on the caller's context. */
-  Seat view(String remote, Handler<JsonObject> onMessage) {
-    return new View(remote, Vertx.currentContext(), onMessage);
+  /** The connection to that instance of {@code remote} will not start after all (owner's context). */
+  void forget(String remote, long instance) {
+    if (instances.getOrDefault(remote, -1L) == instance) {
+      early.remove(remote);
+    }
+  }
+
+  /**
+   * A view for a connection to {@code instance} of {@code remote}; its messages go to {@code onMessage} on the
+   * caller's context. Its open fails if that instance has left meanwhile.
+   */
+  Seat view(String remote, long instance, Handler<JsonObject> onMessage) {
+    return new View(remote, instance, Vertx.currentContext(), onMessage);
   }
 
   private final class View implements Seat {
     private final String remote;
+    private final long instance;
     private final Context context;
     private final Handler<JsonObject> onMessage;
     private volatile boolean closed;
 
-    View(String remote, Context context, Handler<JsonObject> onMessage) {
+    View(String remote, long instance, Context context, Handler<JsonObject> onMessage) {
       this.remote = remote;
+      this.instance = instance;
       this.context = context;
       this.onMessage = onMessage;
     }
@@ -130,6 +203,10 @@ final class SharedSeat {
       owner.runOnContext(v -> {
         if (joined == null) {
           context.runOnContext(w -> result.fail("the bot has not joined"));
+          return;
+        }
+        if (instances.getOrDefault(remote, -1L) != instance) {
+          context.runOnContext(w -> result.fail(remote + " left while its connection started"));
           return;
         }
         views.put(remote, this);

@@ -1,6 +1,7 @@
 package io.peermesh.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.peermesh.shared.testing.Await;
 import io.vertx.core.Context;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +22,9 @@ class SharedSeatTest {
   private final Vertx vertx = Vertx.vertx();
   private final Context owner = vertx.getOrCreateContext();
   private final Context connection = vertx.getOrCreateContext();
+  private final AtomicLong now = new AtomicLong();
   private final SharedSeat seat = new SharedSeat(owner,
-      new SignalingLink(vertx, null, "127.0.0.1", 1, new JsonObject(), m -> { }));
+      new SignalingLink(vertx, null, "127.0.0.1", 1, new JsonObject(), m -> { }), now::get);
 
   @AfterEach
   void close() {
@@ -37,26 +40,54 @@ class SharedSeatTest {
     Await.result(done.future());
   }
 
+  private <T> T onOwner(java.util.function.Supplier<T> task) {
+    Promise<T> done = Promise.promise();
+    owner.runOnContext(v -> done.complete(task.get()));
+    return Await.result(done.future());
+  }
+
+  /** Opens a view on the connection's context; its messages (type from sender) and "open"/"refused" go to the queue. */
+  private LinkedBlockingQueue<String> open(String remote, long instance) {
+    LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+    connection.runOnContext(v -> seat.view(remote, instance, m -> events.add(m.getString("type") + " from "
+        + m.getString("from", m.getString("peer")))).open().onComplete(r -> events.add(r.succeeded() ? "open"
+        : "refused: " + r.cause().getMessage())));
+    return events;
+  }
+
+  private static JsonObject joinedWith(String... peers) {
+    JsonArray list = new JsonArray();
+    for (String p : peers) {
+      list.add(new JsonObject().put("peer", p));
+    }
+    return new JsonObject().put("type", "joined").put("peers", list);
+  }
+
+  private static JsonObject room(String type, String peer) {
+    return new JsonObject().put("type", type).put("peer", peer);
+  }
+
   private static JsonObject from(String peer, String type) {
     return new JsonObject().put("type", type).put("from", peer);
   }
 
   @Test
   void whatARemoteSendsBeforeItsConnectionOpensWaitsForItAndOthersGetNothing() throws Exception {
+    long[] alice = new long[1];
+    long[] bob = new long[1];
     onOwner(() -> {
-      seat.joined(new JsonObject().put("type", "joined").put("peers", new JsonArray()
-          .add(new JsonObject().put("peer", "alice"))));
-      seat.dispatch(new JsonObject().put("type", "peer-joined").put("peer", "bob"));
-      seat.expect("alice");
-      seat.expect("bob");
+      seat.joined(joinedWith("alice"));
+      seat.dispatch(room("peer-joined", "bob"));
+      alice[0] = seat.expect("alice");
+      bob[0] = seat.expect("bob");
       seat.dispatch(from("alice", "offer"));
       seat.dispatch(from("carol", "offer"));
       seat.dispatch(from("bob", "offer"));
-      seat.dispatch(new JsonObject().put("type", "peer-left").put("peer", "bob"));
+      seat.dispatch(room("peer-left", "bob"));
     });
-    LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
     List<JsonObject> joined = new CopyOnWriteArrayList<>();
-    connection.runOnContext(v -> seat.view("alice", m -> events.add(m.getString("type") + " from "
+    LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+    connection.runOnContext(v -> seat.view("alice", alice[0], m -> events.add(m.getString("type") + " from "
         + m.getString("from"))).open().onSuccess(j -> {
           joined.add(j);
           events.add("open");
@@ -68,26 +99,99 @@ class SharedSeatTest {
     onOwner(() -> seat.dispatch(from("alice", "candidate")));
     assertEquals("candidate from alice", events.poll(5, TimeUnit.SECONDS));
 
-    // Bob left before his connection opened: what he sent is gone; carol was never expected.
-    LinkedBlockingQueue<String> bob = new LinkedBlockingQueue<>();
-    connection.runOnContext(v -> seat.view("bob", m -> bob.add(m.getString("type"))).open()
-        .onSuccess(j -> bob.add("open")));
-    assertEquals("open", bob.poll(5, TimeUnit.SECONDS));
-    onOwner(() -> seat.dispatch(from("bob", "answer")));
-    assertEquals("answer", bob.poll(5, TimeUnit.SECONDS), "nothing from before his leave came first");
+    // Bob left before his connection opened: its view is refused, and what he sent is gone.
+    assertEquals("refused: bob left while its connection started", open("bob", bob[0]).poll(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void anOfferThatOvertakesItsPeerJoinedWaitsForTheConnection() throws Exception {
+    long[] bob = new long[1];
+    onOwner(() -> {
+      seat.joined(joinedWith());
+      seat.dispatch(from("bob", "offer"));
+      seat.dispatch(from("bob", "candidate"));
+      now.addAndGet(SharedSeat.STRAY_NANOS - 1);
+      seat.dispatch(room("peer-joined", "bob"));
+      bob[0] = seat.expect("bob");
+    });
+    LinkedBlockingQueue<String> events = open("bob", bob[0]);
+    assertEquals("open", events.poll(5, TimeUnit.SECONDS));
+    assertEquals("offer from bob", events.poll(5, TimeUnit.SECONDS));
+    assertEquals("candidate from bob", events.poll(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void strayMessagesExpireAndThoseBeforeALeaveAreTheDepartedInstances() throws Exception {
+    long[] ids = new long[2];
+    onOwner(() -> {
+      seat.joined(joinedWith());
+      seat.dispatch(from("bob", "offer"));
+      now.addAndGet(SharedSeat.STRAY_NANOS + 1);
+      seat.dispatch(room("peer-joined", "bob"));
+      ids[0] = seat.expect("bob");
+      seat.dispatch(from("carol", "offer"));
+      seat.dispatch(room("peer-left", "carol"));
+      seat.dispatch(room("peer-joined", "carol"));
+      ids[1] = seat.expect("carol");
+    });
+    for (String[] who : new String[][] {{"bob", "0"}, {"carol", "1"}}) {
+      LinkedBlockingQueue<String> events = open(who[0], ids[Integer.parseInt(who[1])]);
+      assertEquals("open", events.poll(5, TimeUnit.SECONDS));
+      onOwner(() -> seat.dispatch(from(who[0], "answer")));
+      assertEquals("answer from " + who[0], events.poll(5, TimeUnit.SECONDS), "no stale offer came first");
+    }
+  }
+
+  @Test
+  void aConnectionMadeForADepartedInstanceDoesNotTakeTheNewInstancesMessages() throws Exception {
+    long[] ids = new long[2];
+    onOwner(() -> {
+      seat.joined(joinedWith("bob"));
+      ids[0] = seat.expect("bob");
+      seat.dispatch(room("peer-left", "bob"));
+      seat.dispatch(room("peer-joined", "bob"));
+      ids[1] = seat.expect("bob");
+      seat.dispatch(from("bob", "offer"));
+      // The old connection gives up on a message it can no longer want: the new one's queue stays.
+      seat.forget("bob", ids[0]);
+    });
+    assertNotEquals(ids[0], ids[1]);
+    assertEquals("refused: bob left while its connection started", open("bob", ids[0]).poll(5, TimeUnit.SECONDS));
+    LinkedBlockingQueue<String> events = open("bob", ids[1]);
+    assertEquals("open", events.poll(5, TimeUnit.SECONDS));
+    assertEquals("offer from bob", events.poll(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void strayPeersAreBounded() throws Exception {
+    long[] last = new long[1];
+    onOwner(() -> {
+      seat.joined(joinedWith());
+      for (int i = 0; i <= SharedSeat.MAX_STRAY_PEERS; i++) {
+        seat.dispatch(from("p" + i, "offer"));
+      }
+      seat.dispatch(room("peer-joined", "p" + SharedSeat.MAX_STRAY_PEERS));
+      last[0] = seat.expect("p" + SharedSeat.MAX_STRAY_PEERS);
+    });
+    LinkedBlockingQueue<String> events = open("p" + SharedSeat.MAX_STRAY_PEERS, last[0]);
+    assertEquals("open", events.poll(5, TimeUnit.SECONDS));
+    onOwner(() -> seat.dispatch(from("p" + SharedSeat.MAX_STRAY_PEERS, "answer")));
+    assertEquals("answer from p" + SharedSeat.MAX_STRAY_PEERS, events.poll(5, TimeUnit.SECONDS),
+        "the peer past the bound was not kept");
   }
 
   @Test
   void theQueueOfAConnectionThatDoesNotStartIsBounded() throws Exception {
+    long[] instance = new long[1];
     onOwner(() -> {
-      seat.joined(new JsonObject().put("type", "joined").put("peers", new JsonArray()));
-      seat.expect("alice");
+      seat.joined(joinedWith("alice"));
+      instance[0] = seat.expect("alice");
       for (int i = 0; i < SharedSeat.MAX_EARLY + 10; i++) {
         seat.dispatch(from("alice", "candidate").put("i", i));
       }
     });
     LinkedBlockingQueue<Integer> got = new LinkedBlockingQueue<>();
-    connection.runOnContext(v -> seat.view("alice", m -> got.add(m.getInteger("i"))).open());
+    connection.runOnContext(v -> seat.view("alice", instance[0], m -> got.add(m.getInteger("i"))).open());
     for (int i = 0; i < SharedSeat.MAX_EARLY; i++) {
       assertEquals(i, got.poll(5, TimeUnit.SECONDS));
     }
