@@ -234,6 +234,8 @@ public final class AiRelayVerticle extends VerticleBase {
   }
 
   private void answer(InboundMessage message, AiRequest.Prompt prompt) throws AiException {
+    // A prompt refused as busy or as a duplicate costs no prompt of the client's allowance.
+    streams.check(message.room(), message.from(), prompt.id());
     promptRate.take(message.room(), message.from(), prompt.id());
     AiStream stream = streams.open(message.room(), message.from(), prompt.id(), message.connection());
     StringBuilder text = new StringBuilder();

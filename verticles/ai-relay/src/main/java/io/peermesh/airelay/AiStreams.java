@@ -26,6 +26,14 @@ final class AiStreams {
 
   /** A new answer stream, or refused: the id is taken, the client or the relay is at its limit. */
   AiStream open(String room, String client, String id, String connection) throws AiException {
+    check(room, client, id);
+    AiStream stream = new AiStream(room, client, id, connection);
+    byKey.put(key(room, client, id), stream);
+    return stream;
+  }
+
+  /** Refuses as {@link #open} would, opening nothing. */
+  void check(String room, String client, String id) throws AiException {
     sweep();
     String key = key(room, client, id);
     if (byKey.containsKey(key)) {
@@ -39,9 +47,6 @@ final class AiStreams {
     if (byKey.size() >= maxStreams) {
       throw new AiException(AiErrorCode.BUSY, id, "the relay holds " + maxStreams + " answers; try again later");
     }
-    AiStream stream = new AiStream(room, client, id, connection);
-    byKey.put(key, stream);
-    return stream;
   }
 
   AiStream get(String room, String client, String id) throws AiException {

@@ -143,6 +143,14 @@ final class OpenAiChatBackend implements AiBackend {
       });
       response.exceptionHandler(this::fail);
       response.endHandler(v -> {
+        try {
+          events.end();
+        } catch (RuntimeException e) {
+          end(AiErrorCode.BACKEND, "backend sent a malformed stream: " + e.getMessage());
+        }
+        if (stopped) {
+          return;
+        }
         if (finish != null) {
           ended(finish);
         } else {

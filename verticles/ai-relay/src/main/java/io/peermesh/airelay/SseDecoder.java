@@ -70,4 +70,16 @@ final class SseDecoder {
       hasData = true;
     }
   }
+
+  /**
+   * The stream ended: a last line or event without its line end or blank line is taken as if it had them
+   * (servers that close right after {@code data: [DONE]} are common; the standard would drop it).
+   */
+  void end() {
+    if (line.size() > 0) {
+      endLine();
+    }
+    lastWasCr = false;
+    endLine();
+  }
 }

@@ -103,6 +103,9 @@ class OpenAiChatBackendTest {
     Outcome early = ask(backend, "early");
     assertEquals(List.of("only this"), early.pieces());
     assertEquals("ai-backend-error backend's stream ended before [DONE]", early.ending());
+    Outcome unterminated = ask(backend, "unterminated");
+    assertEquals(List.of("last"), unterminated.pieces());
+    assertEquals("done stop", unterminated.ending(), "[DONE] without its blank line still ends the answer");
     Outcome silent = ask(backend, "silent");
     assertEquals(List.of("and then nothing"), silent.pieces());
     assertTrue(silent.ending().startsWith("ai-backend-timeout"), silent.ending());

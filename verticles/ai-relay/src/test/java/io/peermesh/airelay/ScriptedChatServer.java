@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real HTTP server speaking the OpenAI-compatible streaming chat API, with answers scripted by the prompt:
  * {@code status} answers 429, {@code error-event} streams an error, {@code garbage} a non-JSON event,
- * {@code early} stops before {@code [DONE]}, {@code silent} goes quiet, {@code slow} streams a piece every
+ * {@code early} stops before {@code [DONE]}, {@code unterminated} ends right after {@code data: [DONE]} (no
+ * blank line), {@code silent} goes quiet, {@code slow} streams a piece every
  * 20 ms for 10 s ({@code p0 } to {@code p499 }), {@code long} the same for 2 minutes (for tests that stop it);
  * anything else gets {@link #ANSWER} in pieces that split a character between writes.
  */
@@ -64,6 +65,7 @@ public final class ScriptedChatServer implements AutoCloseable {
       case "error-event" -> response.end("data: {\"error\":{\"message\":\"model overloaded\"}}\n\n");
       case "garbage" -> response.end(chunk(null, null) + "data: {not json\n\n");
       case "early" -> response.end(chunk("only this", null));
+      case "unterminated" -> response.end(chunk("last", null) + "data: [DONE]");
       case "silent" -> response.write(chunk("and then nothing", null));
       case "slow", "long" -> {
         int pieces = prompt.equals("slow") ? 500 : 6_000;

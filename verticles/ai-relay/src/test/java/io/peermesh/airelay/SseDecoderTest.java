@@ -37,6 +37,22 @@ class SseDecoderTest {
   }
 
   @Test
+  void theEndOfTheStreamCompletesALastEventWithoutItsLineEnds() {
+    decoder.feed("data: one\n\ndata: [DONE]".getBytes(StandardCharsets.UTF_8));
+    assertEquals(List.of("one"), events);
+    decoder.end();
+    assertEquals(List.of("one", "[DONE]"), events);
+    SseDecoder lineEnded = new SseDecoder(64, events::add);
+    lineEnded.feed("data: a\r\ndata: b\r\n".getBytes(StandardCharsets.UTF_8));
+    lineEnded.end();
+    assertEquals("a\nb", events.get(2));
+    SseDecoder complete = new SseDecoder(64, events::add);
+    complete.feed("data: c\n\n".getBytes(StandardCharsets.UTF_8));
+    complete.end();
+    assertEquals(List.of("one", "[DONE]", "a\nb", "c"), events, "nothing twice, nothing empty");
+  }
+
+  @Test
   void refusesALineOverTheLimit() {
     assertThrows(IllegalStateException.class, () -> decoder.feed(new byte[65]));
   }

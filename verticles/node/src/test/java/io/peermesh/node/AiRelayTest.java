@@ -238,6 +238,11 @@ class AiRelayTest {
     for (int i = 0; i < 5; i++) {
       send(erin, "{\"type\":\"prompt\",\"id\":\"e" + i + "\",\"prompt\":\"hello\"}");
       assertEquals(ScriptedChatServer.ANSWER_TEXT, text(untilEnd(erin, "e" + i)));
+      if (i == 0) {
+        // A refused prompt costs nothing of the allowance: the burst of five is still whole after it.
+        send(erin, "{\"type\":\"prompt\",\"id\":\"e0\",\"prompt\":\"hello\"}");
+        assertEquals("ai-duplicate-id", next(erin).path("code").asText());
+      }
     }
     send(erin, "{\"type\":\"prompt\",\"id\":\"e5\",\"prompt\":\"hello\"}");
     JsonNode limited = next(erin);
