@@ -39,6 +39,7 @@ final class BotVerticle extends VerticleBase {
   private final Pattern remotes;
   private final String botId;
   private final WebSocketClient client;
+  private final SignalingLink.Rate rate;
   private final Launcher launcher;
   /** Connection id by remote: started or starting. */
   private final Map<String, String> connections = new HashMap<>();
@@ -49,8 +50,10 @@ final class BotVerticle extends VerticleBase {
   private String self;
   private long started;
 
-  BotVerticle(BotRequest request, Pattern remotes, String botId, WebSocketClient client, Launcher launcher) {
+  BotVerticle(BotRequest request, Pattern remotes, String botId, WebSocketClient client, SignalingLink.Rate rate,
+      Launcher launcher) {
     this.request = request;
+    this.rate = rate;
     this.remotes = remotes;
     this.botId = botId;
     this.client = client;
@@ -60,7 +63,8 @@ final class BotVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     JsonObject join = SignalingLink.join(request.room(), request.peer(), request.token());
-    link = new SignalingLink(vertx, client, request.signalingHost(), request.signalingPort(), join, this::onSignal);
+    link = new SignalingLink(vertx, client, request.signalingHost(), request.signalingPort(), join, this::onSignal,
+        rate);
     seat = new SharedSeat(context, link);
     // The room saw the bot leave and join again: its peers start over with it, so every connection starts over
     // (each closes and, its remote still here, is started again), and the roster is the room's as it is now.

@@ -1,5 +1,7 @@
 package io.peermesh.supervisor;
 
+import io.peermesh.shared.config.SignalingConfig;
+import io.peermesh.shared.time.TokenBucket;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
@@ -14,11 +16,25 @@ import java.util.logging.Logger;
  * A supervisor's seat in a room: the same protocol a browser speaks (docs/PROTOCOL.md), over a WebSocket or,
  * when signaling runs in this node, the local bus ({@link SignalWire}). When the socket drops it reconnects
  * and resumes with the resume token, so the room sees no flap; messages written meanwhile wait in a bounded
- * queue. Runs on the supervisor's context.
+ * queue. What it writes is paced below signaling's message rate ({@link Rate}): past it signaling closes the
+ * socket (4029), and a bot's connections all write through one link. Runs on the supervisor's context.
  */
 final class SignalingLink implements Seat {
   private static final Logger LOG = Logger.getLogger(SignalingLink.class.getName());
   private static final int MAX_QUEUED = 4096;
+
+  /**
+   * The rate a link keeps to: a tenth below signaling's {@code maxMessagesPerSecond} and {@code burstMessages},
+   * so frames bunched on the way still arrive within its limit.
+   */
+  record Rate(int perSecond, int burst) {
+    static final Rate DEFAULT = below(SignalingConfig.DEFAULT_MAX_MESSAGES_PER_SECOND,
+        SignalingConfig.DEFAULT_BURST_MESSAGES);
+
+    static Rate below(int maxMessagesPerSecond, int burstMessages) {
+      return new Rate(Math.max(1, maxMessagesPerSecond * 9 / 10), Math.max(1, burstMessages * 9 / 10));
+    }
+  }
 
   private final Vertx vertx;
   private final WebSocketClient client;
@@ -27,6 +43,9 @@ final class SignalingLink implements Seat {
   private final JsonObject join;
   private final Handler<JsonObject> onMessage;
   private final ArrayDeque<String> queued = new ArrayDeque<>();
+  private final Rate rate;
+  private final TokenBucket pace;
+  private long drainTimer = -1;
   private SignalWire socket;
   private String resumeToken;
   private JsonObject joined;
@@ -53,6 +72,13 @@ final class SignalingLink implements Seat {
   /** {@code client} is shared with the node's other supervisors; this link never closes it. */
   SignalingLink(Vertx vertx, WebSocketClient client, String host, int port, JsonObject join,
       Handler<JsonObject> onMessage) {
+    this(vertx, client, host, port, join, onMessage, Rate.DEFAULT);
+  }
+
+  SignalingLink(Vertx vertx, WebSocketClient client, String host, int port, JsonObject join,
+      Handler<JsonObject> onMessage, Rate rate) {
+    this.rate = rate;
+    this.pace = new TokenBucket(rate.perSecond(), rate.burst(), System::nanoTime);
     this.vertx = vertx;
     this.client = client;
     this.host = host;
@@ -127,9 +153,7 @@ final class SignalingLink implements Seat {
       }
       resumeToken = message.getString("resumeToken");
       startPings(message.getLong("heartbeatMs", 5000L));
-      while (!queued.isEmpty()) {
-        wire.write(queued.poll());
-      }
+      drain();
       result.tryComplete(message);
       return;
     }
@@ -169,11 +193,14 @@ final class SignalingLink implements Seat {
     pingTimer = vertx.setPeriodic(Math.max(100, heartbeatMs), id -> send(new JsonObject().put("type", "ping")));
   }
 
-  /** Writes now, or queues (bounded) while the socket is being resumed; false when the queue is full. */
+  /**
+   * Writes now, or queues (bounded) while the socket is being resumed or the rate is used up; false when the
+   * queue is full.
+   */
   @Override
   public boolean send(JsonObject message) {
     String text = message.encode();
-    if (socket != null) {
+    if (socket != null && queued.isEmpty() && pace.tryAcquire()) {
       socket.write(text);
       return true;
     }
@@ -181,7 +208,28 @@ final class SignalingLink implements Seat {
       return false;
     }
     queued.add(text);
+    drainLater();
     return true;
+  }
+
+  /** Writes what waits, as far as the rate allows. */
+  private void drain() {
+    drainTimer = -1;
+    while (socket != null && !queued.isEmpty() && pace.tryAcquire()) {
+      socket.write(queued.poll());
+    }
+    drainLater();
+  }
+
+  private void drainLater() {
+    if (drainTimer < 0 && socket != null && !closed && !queued.isEmpty()) {
+      drainTimer = vertx.setTimer(Math.max(1, 1_000 / rate.perSecond()), id -> drain());
+    }
+  }
+
+  /** Messages waiting to be written (for tests and stats). */
+  int queued() {
+    return queued.size();
   }
 
   @Override
@@ -189,6 +237,9 @@ final class SignalingLink implements Seat {
     closed = true;
     if (pingTimer >= 0) {
       vertx.cancelTimer(pingTimer);
+    }
+    if (drainTimer >= 0) {
+      vertx.cancelTimer(drainTimer);
     }
     SignalWire wire = socket;
     socket = null;

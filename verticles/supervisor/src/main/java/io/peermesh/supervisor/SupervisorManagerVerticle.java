@@ -1,6 +1,7 @@
 package io.peermesh.supervisor;
 
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.config.SignalingConfig;
 import io.peermesh.shared.bus.BusCodecs;
 import io.peermesh.shared.bus.BusMessages.BotRequest;
 import io.peermesh.shared.bus.BusMessages.BotStarted;
@@ -71,8 +72,13 @@ public final class SupervisorManagerVerticle extends VerticleBase {
     // Factories are per JVM; a private pool is for tests that need their own limits.
     pool = limits.getBoolean("private", false) ? new FactoryPool(configured) : FactoryPool.shared(configured);
     nodeId = config().getString("nodeId", "local");
+    // Links write below the rate the signaling service (configured alike across the cluster) allows a socket.
+    JsonObject signaling = config().getJsonObject("signaling", new JsonObject());
+    SignalingLink.Rate rate = SignalingLink.Rate.below(
+        signaling.getInteger("maxMessagesPerSecond", SignalingConfig.DEFAULT_MAX_MESSAGES_PER_SECOND),
+        signaling.getInteger("burstMessages", SignalingConfig.DEFAULT_BURST_MESSAGES));
     setup = new SupervisorVerticle.Setup(options, reconnectDefaults,
-        FileLimits.from(supervisor.getJsonObject("files")), nodeId, SignalingLink.sharedClient(vertx));
+        FileLimits.from(supervisor.getJsonObject("files")), nodeId, SignalingLink.sharedClient(vertx), rate);
     consumer = vertx.eventBus().consumer(Addresses.Supervisor.START, this::onStart);
     MessageConsumer<BotRequest> bots = vertx.eventBus().consumer(Addresses.Supervisor.BOT_START, this::onBotStart);
     MessageConsumer<Object> stats = vertx.eventBus().consumer(Addresses.Supervisor.stats(nodeId), this::onStats);
@@ -114,7 +120,8 @@ public final class SupervisorManagerVerticle extends VerticleBase {
       return;
     }
     String botId = "b-" + UUID.randomUUID();
-    BotVerticle bot = new BotVerticle(request, remotes, botId, setup.signalingClient(), this::launch);
+    BotVerticle bot = new BotVerticle(request, remotes, botId, setup.signalingClient(), setup.signalingRate(),
+        this::launch);
     vertx.deployVerticle(bot).onComplete(deployed -> {
       if (deployed.succeeded()) {
         msg.reply(new BotStarted(botId, nodeId));

@@ -101,7 +101,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
    * @param signalingClient the WebSocket client every supervisor of the node joins signaling with
    */
   public record Setup(SupervisorOptions options, Map<String, Object> reconnectDefaults, FileLimits files,
-      String nodeId, WebSocketClient signalingClient) {}
+      String nodeId, WebSocketClient signalingClient, SignalingLink.Rate signalingRate) {}
 
   public SupervisorVerticle(SupervisorRequest request, Setup setup, String connectionId, FactoryPool pool,
       FactoryPool.Slot slot) {
@@ -148,7 +148,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       signaling = sharedSeat.apply(this::onSignal);
     } else {
       SignalingLink own = new SignalingLink(vertx, setup.signalingClient(), request.signalingHost(),
-          request.signalingPort(), join, this::onSignal);
+          request.signalingPort(), join, this::onSignal, setup.signalingRate());
       // The remote saw us leave and join again: it starts over with us, so we start over with it.
       own.onFreshJoin(joined -> forgetRemoteInstance("sees us as new (we joined afresh)"));
       signaling = own;

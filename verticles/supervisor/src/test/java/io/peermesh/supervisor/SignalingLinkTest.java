@@ -27,8 +27,12 @@ class SignalingLinkTest {
       .put("peer", "bot");
 
   private static String deploySignaling(Vertx vertx, int port) {
+    return deploySignaling(vertx, port, new JsonObject());
+  }
+
+  private static String deploySignaling(Vertx vertx, int port, JsonObject more) {
     JsonObject config = new JsonObject().put("signaling", new JsonObject().put("port", port).put("devMode", true)
-        .put("resumeGraceMs", 10_000));
+        .put("resumeGraceMs", 10_000).mergeIn(more));
     return Await.result(vertx.deployVerticle(new SignalingVerticle(), new DeploymentOptions().setConfig(config)));
   }
 
@@ -98,6 +102,44 @@ class SignalingLinkTest {
       Await.result(seat.on(seat.link()::close));
     } finally {
       Await.result(vertx.close());
+    }
+  }
+
+  @Test
+  void aBurstPastSignalingsRateIsPacedNotCutOff() throws Exception {
+    Vertx server = Vertx.vertx();
+    Vertx node = Vertx.vertx();
+    try {
+      int port = port(server);
+      deploySignaling(server, port, new JsonObject().put("maxMessagesPerSecond", 20).put("burstMessages", 20));
+      try (SignalClient browser = SignalClient.connect(server, port)) {
+        browser.joinDev("seat", "browser");
+        LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
+        Context context = node.getOrCreateContext();
+        SignalingLink link = new SignalingLink(node, SignalingLink.sharedClient(node), "127.0.0.1", port, JOIN,
+            inbox::add, SignalingLink.Rate.below(20, 20));
+        Seat seat = new Seat(link, context);
+        Await.result(seat.on(link::open));
+        // Three times the burst at once (a bot's connections all offering): written as the rate allows.
+        int messages = 60;
+        Await.result(seat.on(() -> {
+          for (int i = 0; i < messages; i++) {
+            link.send(new JsonObject().put("type", "candidate").put("to", "browser")
+                .put("candidate", "candidate:" + i + " 1 udp 2122260223 10.0.0.2 40001 typ host").put("sdpMid", "0")
+                .put("sdpMLineIndex", 0));
+          }
+          return Future.succeededFuture(link.queued());
+        }));
+        for (int i = 0; i < messages; i++) {
+          assertTrue(browser.await("candidate").getString("candidate").startsWith("candidate:" + i + " "));
+        }
+        assertEquals("websocket", seat.transport(), "the socket was never closed");
+        assertTrue(inbox.stream().noneMatch(m -> "error".equals(m.getString("type"))), inbox.toString());
+        Await.result(seat.on(link::close));
+      }
+    } finally {
+      Await.result(node.close());
+      Await.result(server.close());
     }
   }
 
