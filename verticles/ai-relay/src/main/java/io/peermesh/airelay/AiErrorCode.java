@@ -21,7 +21,9 @@ public enum AiErrorCode {
   /** The backend went silent for longer than its idle timeout. */
   BACKEND_TIMEOUT("ai-backend-timeout"),
   /** The answer grew past the limit; what came before stays. */
-  ANSWER_TOO_LARGE("ai-answer-too-large");
+  ANSWER_TOO_LARGE("ai-answer-too-large"),
+  /** The relay streaming the answer stopped (its node left the cluster); what it had archived stays. */
+  INTERRUPTED("ai-interrupted");
 
   private final String wire;
 

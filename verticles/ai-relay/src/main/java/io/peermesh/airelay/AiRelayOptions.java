@@ -28,11 +28,13 @@ import java.util.regex.PatternSyntaxException;
  * @param historyMaxBytes the most a client's remembered exchanges may hold (UTF-8); the oldest go first
  * @param claimIntervalMs how often the relay checks the cluster's rooms: a room whose relay's node left is
  *     taken over, a bot that failed to join is brought in again (also done at once when a member leaves)
+ * @param archive copy answers into the cluster as they stream (when clustered), so the relay taking a room over
+ *     after a node died serves resumes of them ({@link AiArchive})
  * @param backend the OpenAI-compatible endpoint answers come from
  */
 public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, String remotes, String tokenEnv,
     int maxPromptBytes, int maxStreamsPerClient, int maxStreams, int maxAnswerBytes, long retainMs,
-    long sendTimeoutMs, int promptsPerMinute, int promptBurst, int historyTurns, int historyMaxBytes, long claimIntervalMs, Backend backend) {
+    long sendTimeoutMs, int promptsPerMinute, int promptBurst, int historyTurns, int historyMaxBytes, long claimIntervalMs, boolean archive, Backend backend) {
 
   /**
    * @param url base URL of the API (the part before {@code /chat/completions}, e.g.
@@ -72,7 +74,7 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
 
   private static final java.util.Set<String> KEYS = java.util.Set.of("enabled", "peer", "rooms", "remotes", "tokenEnv",
       "maxPromptBytes", "maxStreamsPerClient", "maxStreams", "maxAnswerBytes", "retainMs", "sendTimeoutMs",
-      "promptsPerMinute", "promptBurst", "historyTurns", "historyMaxBytes", "claimIntervalMs", "backend");
+      "promptsPerMinute", "promptBurst", "historyTurns", "historyMaxBytes", "claimIntervalMs", "archive", "backend");
   private static final java.util.Set<String> BACKEND_KEYS = java.util.Set.of("url", "model", "apiKeyEnv", "system",
       "maxTokens", "connectTimeoutMs", "idleTimeoutMs", "maxConnections");
 
@@ -93,7 +95,7 @@ public record AiRelayOptions(boolean enabled, String peer, List<String> rooms, S
         j.getInteger("maxStreams", 1_000), j.getInteger("maxAnswerBytes", 1 << 20), j.getLong("retainMs", 600_000L),
         j.getLong("sendTimeoutMs", 5_000L), j.getInteger("promptsPerMinute", 20), j.getInteger("promptBurst", 5),
         j.getInteger("historyTurns", 8), j.getInteger("historyMaxBytes", 32_768),
-        j.getLong("claimIntervalMs", 2_000L), backend);
+        j.getLong("claimIntervalMs", 2_000L), j.getBoolean("archive", true), backend);
   }
 
   private static void known(String section, JsonObject json, java.util.Set<String> keys) {

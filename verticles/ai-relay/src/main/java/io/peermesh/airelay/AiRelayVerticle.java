@@ -63,6 +63,10 @@ public final class AiRelayVerticle extends VerticleBase {
   /** Cluster-wide: which node's relay holds the bot of each room (room → node id). */
   private AsyncMap<String, String> owners;
   private boolean claiming;
+  /** Answers copied into the cluster; null when not clustered or not wanted. */
+  private AiArchive archive;
+  /** Restores from the archive under way, by answer key: a second resume waits for the first's. */
+  private final Map<String, Future<AiStream>> restoring = new HashMap<>();
 
   @Override
   public Future<?> start() {
@@ -90,6 +94,15 @@ public final class AiRelayVerticle extends VerticleBase {
         .compose(v -> vertx.sharedData().<String, String>getAsyncMap(OWNERS))
         .compose(map -> {
           owners = map;
+          return vertx.isClustered() && options.archive()
+              ? vertx.sharedData().<String, String>getAsyncMap(AiArchive.MAP).map(answers -> {
+                // Entries live twice as long as a finished answer is kept: an answer streams before it ends.
+                archive = new AiArchive(vertx, answers, Math.max(1, 2 * options.retainMs()));
+                return map;
+              })
+              : Future.succeededFuture(map);
+        })
+        .compose(map -> {
           vertx.setPeriodic(options.claimIntervalMs(), id -> claim());
           // A room whose bot cannot join now is tried again by the periodic claim; the node starts anyway.
           return Future.join(options.rooms().stream().map(room -> claim(room).onFailure(e -> LOG.warning(
@@ -218,9 +231,7 @@ public final class AiRelayVerticle extends VerticleBase {
       if (request instanceof AiRequest.Prompt prompt) {
         answer(message, prompt);
       } else if (request instanceof AiRequest.Resume resume) {
-        AiStream stream = streams.get(message.room(), message.from(), resume.id());
-        stream.resumeTo(message.connection(), resume.from());
-        pump(stream);
+        resume(message, resume);
       } else if (request instanceof AiRequest.Cancel cancel) {
         AiStream stream = streams.get(message.room(), message.from(), cancel.id());
         if (!stream.ended()) {
@@ -230,6 +241,58 @@ public final class AiRelayVerticle extends VerticleBase {
       }
     } catch (AiException e) {
       refuse(message.connection(), e);
+    }
+  }
+
+  private void resume(InboundMessage message, AiRequest.Resume resume) throws AiException {
+    AiStream stream;
+    try {
+      stream = streams.get(message.room(), message.from(), resume.id());
+    } catch (AiException unknown) {
+      if (archive == null) {
+        throw unknown;
+      }
+      restore(message, resume, unknown);
+      return;
+    }
+    stream.resumeTo(message.connection(), resume.from());
+    pump(stream);
+  }
+
+  /** An answer this relay does not hold may be in the archive: one a relay that left the cluster streamed. */
+  private void restore(InboundMessage message, AiRequest.Resume resume, AiException unknown) {
+    String key = message.room() + '\n' + message.from() + '\n' + resume.id();
+    Future<AiStream> restored = restoring.get(key);
+    if (restored == null) {
+      restored = archive.restore(message.room(), message.from(), resume.id(), message.connection(), resume.from());
+      restoring.put(key, restored);
+      Future<AiStream> mine = restored;
+      restored.onComplete(done -> restoring.remove(key, mine));
+    }
+    restored.onComplete(found -> {
+      if (found.failed() || found.result() == null) {
+        if (found.failed()) {
+          LOG.warning("AI answer " + resume.id() + " not read from the archive: " + found.cause().getMessage());
+        }
+        refuse(message.connection(), unknown);
+        return;
+      }
+      AiStream stream;
+      try {
+        stream = streams.adopt(found.result());
+      } catch (AiException e) {
+        refuse(message.connection(), e);
+        return;
+      }
+      stream.resumeTo(message.connection(), resume.from());
+      pump(stream);
+      archived(stream);
+    });
+  }
+
+  private void archived(AiStream stream) {
+    if (archive != null) {
+      archive.changed(stream);
     }
   }
 
@@ -255,6 +318,7 @@ public final class AiRelayVerticle extends VerticleBase {
         stream.addText(piece, bytes);
         text.append(piece);
         pump(stream);
+        archived(stream);
       }
 
       @Override
@@ -278,6 +342,7 @@ public final class AiRelayVerticle extends VerticleBase {
   private void finish(AiStream stream, AiReply last) {
     stream.end(last, System.currentTimeMillis());
     pump(stream);
+    archived(stream);
   }
 
   /** Hands the stream's next pieces to its connection: one batch in flight, the refused rest offered again. */

@@ -25,6 +25,11 @@ final class AiStream {
   /** A hand-over is in flight for this {@link #epoch}; a resume starts a new epoch and drops the old reply. */
   boolean inFlight;
   long epoch;
+  /** Pieces and chunks written to the cluster's archive ({@link AiArchive}); a write is in flight. */
+  int archived;
+  int archivedChunks;
+  boolean archiving;
+  long archiveTimer = -1;
 
   AiStream(String room, String client, String id, String connection) {
     this.room = room;
@@ -38,8 +43,33 @@ final class AiStream {
     return pieces.size();
   }
 
+  /** Up to {@code max} pieces from {@code from}; the unknown ones of a restored answer are left out. */
   List<byte[]> pieces(int from, int max) {
-    return List.copyOf(pieces.subList(from, Math.min(pieces.size(), from + max)));
+    return pieces.subList(from, Math.min(pieces.size(), from + max)).stream()
+        .filter(java.util.Objects::nonNull).toList();
+  }
+
+  /**
+   * An answer rebuilt from the archive: its pieces (null where unknown) and whether it had ended. One that had not
+   * was cut off with the relay streaming it, so it ends here, at {@code atLeast} or after its last known piece
+   * (whichever is later: the client may hold pieces the archive missed, and would drop a lower number).
+   */
+  static AiStream restored(String room, String client, String id, String connection, List<byte[]> pieces,
+      boolean ended, long atLeast, long nowMillis) {
+    AiStream stream = new AiStream(room, client, id, connection);
+    stream.pieces.addAll(pieces);
+    stream.archived = pieces.size();
+    if (ended) {
+      stream.ended = true;
+      stream.endedAtMillis = nowMillis;
+    } else {
+      while (stream.pieces.size() < atLeast) {
+        stream.pieces.add(null);
+      }
+      stream.end(new AiReply.Error(id, (long) stream.pieces.size(), AiErrorCode.INTERRUPTED,
+          "the relay streaming this answer stopped (its node left); ask again"), nowMillis);
+    }
+    return stream;
   }
 
   long textBytes() {

@@ -49,6 +49,25 @@ final class AiStreams {
     }
   }
 
+  /**
+   * Keeps an answer restored from the archive; if one with its key appeared meanwhile (another resume restored
+   * it first) that one is returned. Refused when the relay is at its limit.
+   */
+  AiStream adopt(AiStream restored) throws AiException {
+    sweep();
+    String key = key(restored.room, restored.client, restored.id);
+    AiStream held = byKey.get(key);
+    if (held != null) {
+      return held;
+    }
+    if (byKey.size() >= maxStreams) {
+      throw new AiException(AiErrorCode.BUSY, restored.id, "the relay holds " + maxStreams
+          + " answers; try again later");
+    }
+    byKey.put(key, restored);
+    return restored;
+  }
+
   AiStream get(String room, String client, String id) throws AiException {
     sweep();
     AiStream stream = byKey.get(key(room, client, id));

@@ -18,6 +18,8 @@ import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two clustered nodes run the AI relay for one room; the node whose relay holds the bot is SIGKILLed (a separate
- * JVM) and the other's relay brings the bot back, so the client, on the surviving node, is answered again.
+ * JVM) and the other's relay brings the bot back, so the client, on the surviving node, is answered again, and
+ * the answers the dead relay streamed are resumed from the cluster's copy.
  */
 class AiRelayFailoverTest {
   private static final String ROOM = "ai-failover";
@@ -62,6 +65,11 @@ class AiRelayFailoverTest {
             .connection();
         awaitConnected(states, client);
         assertEquals("Hello, wörld! ✓", ask(survivor, inbound, client, "before"));
+        // An answer under way when the node dies: the client holds its first 40 pieces.
+        inbound.clear();
+        send(survivor, client, "{\"type\":\"prompt\",\"id\":\"cut\",\"prompt\":\"slow\"}");
+        List<JsonObject> held = pieces(inbound, client, "cut", 40);
+        assertEquals(39, held.get(39).getInteger("n"));
 
         doomed.kill();
         long killed = System.nanoTime();
@@ -70,6 +78,29 @@ class AiRelayFailoverTest {
         System.out.printf("MEASURED AI bot back and linked %d ms after its node was killed%n",
             (System.nanoTime() - killed) / 1_000_000);
         assertEquals("Hello, wörld! ✓", ask(survivor, inbound, client, "after"));
+
+        // The dead relay's answers were copied into the cluster: the new one serves their resumes.
+        inbound.clear();
+        send(survivor, client, "{\"type\":\"resume\",\"id\":\"before\",\"from\":2}");
+        List<JsonObject> rest = pieces(inbound, client, "before", 3);
+        assertEquals(List.of("delta 2 wörld", "delta 3 ! ✓", "done 4 null"), rest.stream()
+            .map(p -> p.getString("type") + " " + p.getInteger("n") + " " + p.getString("text")).toList());
+        // The one cut off ends as interrupted, at the piece the client asks for or after what the archive had.
+        send(survivor, client, "{\"type\":\"resume\",\"id\":\"cut\",\"from\":40}");
+        List<JsonObject> tail = new ArrayList<>();
+        do {
+          tail.addAll(pieces(inbound, client, "cut", 1));
+        } while (tail.get(tail.size() - 1).getString("type").equals("delta"));
+        for (int i = 0; i < tail.size(); i++) {
+          JsonObject piece = tail.get(i);
+          assertEquals(40 + i, piece.getInteger("n"), piece.encode());
+          if (i < tail.size() - 1) {
+            assertEquals("p" + (40 + i) + " ", piece.getString("text"));
+          }
+        }
+        assertEquals("ai-interrupted", tail.get(tail.size() - 1).getString("code"));
+        System.out.printf("MEASURED AI answer cut by the kill: %d pieces past the client's 40 were archived%n",
+            tail.size() - 1);
       } finally {
         Await.result(survivor.close(), 60);
       }
@@ -89,6 +120,27 @@ class AiRelayFailoverTest {
         }
       }
     }
+  }
+
+  private static void send(PeerMeshNode node, String client, String json) {
+    SendAck ack = Await.result(node.vertx().eventBus().<SendAck>request(Addresses.Supervisor.send(client),
+        new OutboundMessage("ai-stream", json.getBytes(StandardCharsets.UTF_8)))).body();
+    assertTrue(ack.accepted(), ack.code());
+  }
+
+  /** The next {@code count} pieces of answer {@code id} that reach {@code client}. */
+  private static List<JsonObject> pieces(LinkedBlockingQueue<InboundMessage> inbound, String client, String id,
+      int count) throws Exception {
+    List<JsonObject> got = new ArrayList<>();
+    while (got.size() < count) {
+      InboundMessage m = inbound.poll(30, TimeUnit.SECONDS);
+      assertNotNull(m, "only " + got.size() + " pieces of " + id);
+      JsonObject piece = new JsonObject(new String(m.data(), StandardCharsets.UTF_8));
+      if (m.connection().equals(client) && id.equals(piece.getString("id"))) {
+        got.add(piece);
+      }
+    }
+    return got;
   }
 
   /** Prompts the bot from {@code client}; returns the answer's text once done. */
