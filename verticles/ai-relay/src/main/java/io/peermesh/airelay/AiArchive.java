@@ -16,23 +16,45 @@ import java.util.stream.IntStream;
  * what the dead one streamed. An answer is a header ({@code pieces}, {@code chunks}, {@code ended}) and chunks of
  * its encoded pieces in a cluster map; it is written as it streams, at most {@link #CHUNK} pieces or
  * {@link #FLUSH_MS} behind, one write at a time and the header after its chunk, so a header never names a chunk
- * that was not written. Entries expire {@code ttlMs} after their last write. Runs on the relay's context.
+ * that was not written. Entries expire {@code ttlMs} after their last write. Each client's conversation
+ * ({@link AiHistory}) is copied too, whole on every change, for {@link #HISTORY_TTL_MS}. Runs on the relay's
+ * context.
  */
 final class AiArchive {
   private static final Logger LOG = Logger.getLogger(AiArchive.class.getName());
   /** Cluster-wide map: answer key (and {@code #<chunk>}) → JSON. */
   static final String MAP = "peermesh.ai.answers";
+  /** Cluster-wide map: room and client → JSON array of {prompt, answer}. */
+  static final String HISTORY_MAP = "peermesh.ai.history";
+  static final long HISTORY_TTL_MS = 86_400_000;
   static final int CHUNK = 64;
   static final long FLUSH_MS = 500;
 
   private final Vertx vertx;
   private final AsyncMap<String, String> map;
+  private final AsyncMap<String, String> histories;
   private final long ttlMs;
 
-  AiArchive(Vertx vertx, AsyncMap<String, String> map, long ttlMs) {
+  AiArchive(Vertx vertx, AsyncMap<String, String> map, AsyncMap<String, String> histories, long ttlMs) {
     this.vertx = vertx;
     this.map = map;
+    this.histories = histories;
     this.ttlMs = ttlMs;
+  }
+
+  /** Copies {@code client}'s conversation as it is now (fire and forget: a lost copy costs only memory). */
+  void saveHistory(String room, String client, List<AiHistory.Turn> turns) {
+    JsonArray json = new JsonArray();
+    turns.forEach(t -> json.add(new JsonObject().put("prompt", t.prompt()).put("answer", t.answer())));
+    histories.put(room + '\n' + client, json.encode(), HISTORY_TTL_MS).onFailure(e -> LOG.fine(
+        "conversation of " + client + " not copied: " + e.getMessage()));
+  }
+
+  /** {@code client}'s copied conversation, empty when there is none. */
+  Future<List<AiHistory.Turn>> loadHistory(String room, String client) {
+    return histories.get(room + '\n' + client).map(saved -> saved == null ? List.of()
+        : new JsonArray(saved).stream().map(o -> (JsonObject) o)
+            .map(t -> new AiHistory.Turn(t.getString("prompt"), t.getString("answer"))).toList());
   }
 
   private static String key(String room, String client, String id) {

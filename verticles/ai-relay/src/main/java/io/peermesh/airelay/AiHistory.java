@@ -51,10 +51,32 @@ final class AiHistory {
     }
     ArrayDeque<Turn> turns = byClient.computeIfAbsent(key(room, client), k -> new ArrayDeque<>());
     turns.addLast(turn);
+    trim(turns);
+  }
+
+  private void trim(ArrayDeque<Turn> turns) {
     int bytes = turns.stream().mapToInt(Turn::bytes).sum();
     while (turns.size() > maxTurns || bytes > maxBytes && !turns.isEmpty()) {
       bytes -= turns.removeFirst().bytes();
     }
+  }
+
+  /** Whether {@code client} has a conversation here (possibly empty of turns). */
+  boolean knows(String room, String client) {
+    return byClient.containsKey(key(room, client));
+  }
+
+  /** Takes a conversation kept elsewhere (the cluster's copy), unless this client has one here already. */
+  void restore(String room, String client, List<Turn> turns) {
+    if (maxTurns == 0 || knows(room, client)) {
+      return;
+    }
+    ArrayDeque<Turn> restored = new ArrayDeque<>();
+    byClient.put(key(room, client), restored);
+    turns.forEach(turn -> {
+      restored.addLast(turn);
+      trim(restored);
+    });
   }
 
   int clients() {

@@ -95,11 +95,13 @@ public final class AiRelayVerticle extends VerticleBase {
         .compose(map -> {
           owners = map;
           return vertx.isClustered() && options.archive()
-              ? vertx.sharedData().<String, String>getAsyncMap(AiArchive.MAP).map(answers -> {
-                // Entries live twice as long as a finished answer is kept: an answer streams before it ends.
-                archive = new AiArchive(vertx, answers, Math.max(1, 2 * options.retainMs()));
-                return map;
-              })
+              ? Future.all(vertx.sharedData().<String, String>getAsyncMap(AiArchive.MAP),
+                  vertx.sharedData().<String, String>getAsyncMap(AiArchive.HISTORY_MAP)).map(maps -> {
+                    // Entries live twice as long as a finished answer is kept: an answer streams before it ends.
+                    archive = new AiArchive(vertx, maps.resultAt(0), maps.resultAt(1),
+                        Math.max(1, 2 * options.retainMs()));
+                    return map;
+                  })
               : Future.succeededFuture(map);
         })
         .compose(map -> {
@@ -235,7 +237,10 @@ public final class AiRelayVerticle extends VerticleBase {
       } else if (request instanceof AiRequest.Cancel cancel) {
         AiStream stream = streams.get(message.room(), message.from(), cancel.id());
         if (!stream.ended()) {
-          stream.cancel.run();
+          // Null while the conversation is still read: the backend is then never asked.
+          if (stream.cancel != null) {
+            stream.cancel.run();
+          }
           finish(stream, new AiReply.Done(stream.id, stream.size(), "cancelled"));
         }
       }
@@ -301,8 +306,30 @@ public final class AiRelayVerticle extends VerticleBase {
     streams.check(message.room(), message.from(), prompt.id());
     promptRate.take(message.room(), message.from(), prompt.id());
     AiStream stream = streams.open(message.room(), message.from(), prompt.id(), message.connection());
+    conversation(stream.room, stream.client).onComplete(turns -> {
+      if (!stream.ended()) {
+        ask(stream, turns.succeeded() ? turns.result() : List.of(), prompt);
+      }
+    });
+  }
+
+  /**
+   * {@code client}'s conversation so far: this relay's, or, for a client it has not talked with, the cluster's copy
+   * (the relay that did may have left).
+   */
+  private Future<List<AiHistory.Turn>> conversation(String room, String client) {
+    if (archive == null || options.historyTurns() == 0 || history.knows(room, client)) {
+      return Future.succeededFuture(history.turns(room, client));
+    }
+    return archive.loadHistory(room, client).map(turns -> {
+      history.restore(room, client, turns);
+      return history.turns(room, client);
+    }).otherwise(e -> history.turns(room, client));
+  }
+
+  private void ask(AiStream stream, List<AiHistory.Turn> turns, AiRequest.Prompt prompt) {
     StringBuilder text = new StringBuilder();
-    stream.cancel = backend.answer(history.turns(stream.room, stream.client), prompt.prompt(), new AiBackend.Sink() {
+    stream.cancel = backend.answer(turns, prompt.prompt(), new AiBackend.Sink() {
       @Override
       public void text(String piece) {
         if (stream.ended()) {
@@ -325,6 +352,9 @@ public final class AiRelayVerticle extends VerticleBase {
       public void done(String finish) {
         if (!stream.ended()) {
           history.add(stream.room, stream.client, new AiHistory.Turn(prompt.prompt(), text.toString()));
+          if (archive != null && options.historyTurns() > 0) {
+            archive.saveHistory(stream.room, stream.client, history.turns(stream.room, stream.client));
+          }
           finish(stream, new AiReply.Done(stream.id, stream.size(), finish));
         }
       }

@@ -23,7 +23,8 @@ class AiArchiveTest {
   private final Vertx vertx = Vertx.vertx();
   private final Context context = vertx.getOrCreateContext();
   private final AsyncMap<String, String> map = Await.result(vertx.sharedData().getAsyncMap("test-answers"));
-  private final AiArchive archive = new AiArchive(vertx, map, 60_000);
+  private final AsyncMap<String, String> histories = Await.result(vertx.sharedData().getAsyncMap("test-history"));
+  private final AiArchive archive = new AiArchive(vertx, map, histories, 60_000);
 
   @AfterEach
   void close() {
@@ -121,5 +122,17 @@ class AiArchiveTest {
         .encode()));
     Await.result(map.put("room\nalice\nq3#0", "[]"));
     assertNull(on(() -> archive.restore("room", "alice", "q3", "c1", 0)), "chunk 1 expired");
+  }
+
+  @Test
+  void aConversationIsCopiedWholeAndReadBack() {
+    assertEquals(List.of(), on(() -> archive.loadHistory("room", "alice")));
+    List<AiHistory.Turn> turns = List.of(new AiHistory.Turn("hi", "hello"), new AiHistory.Turn("é?", "✓"));
+    on(() -> {
+      archive.saveHistory("room", "alice", turns);
+      return Future.succeededFuture();
+    });
+    assertEquals(turns, Await.until(vertx, () -> archive.loadHistory("room", "alice"), t -> !t.isEmpty(), 10));
+    assertEquals(List.of(), on(() -> archive.loadHistory("room", "bob")));
   }
 }

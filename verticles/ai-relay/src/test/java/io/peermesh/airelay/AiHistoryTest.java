@@ -41,4 +41,18 @@ class AiHistoryTest {
     off.add("r", "alice", turn(1));
     assertEquals(List.of(), off.turns("r", "alice"));
   }
+
+  @Test
+  void aCopiedConversationIsTakenWithinTheBoundsAndNeverOverOneHeldHere() {
+    AiHistory history = new AiHistory(2, 1_000, 10);
+    assertEquals(false, history.knows("r", "alice"));
+    history.restore("r", "alice", List.of(turn(1), turn(2), turn(3)));
+    assertEquals(true, history.knows("r", "alice"));
+    assertEquals(List.of(turn(2), turn(3)), history.turns("r", "alice"), "the two latest");
+    history.add("r", "bob", turn(7));
+    history.restore("r", "bob", List.of(turn(1)));
+    assertEquals(List.of(turn(7)), history.turns("r", "bob"), "what is held here is newer");
+    history.restore("r", "carol", List.of());
+    assertEquals(true, history.knows("r", "carol"), "known, with nothing yet: not read again");
+  }
 }

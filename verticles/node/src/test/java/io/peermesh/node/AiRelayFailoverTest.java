@@ -78,6 +78,11 @@ class AiRelayFailoverTest {
         System.out.printf("MEASURED AI bot back and linked %d ms after its node was killed%n",
             (System.nanoTime() - killed) / 1_000_000);
         assertEquals("Hello, wörld! ✓", ask(survivor, inbound, client, "after"));
+        // The new relay asked with the conversation the dead one had: the cluster's copy of it.
+        List<String> asked = new ArrayList<>();
+        backend.bodies.get(backend.bodies.size() - 1).path("messages").forEach(m -> asked.add(
+            m.path("role").asText() + ": " + m.path("content").asText()));
+        assertEquals(List.of("user: hello", "assistant: Hello, wörld! ✓", "user: hello"), asked);
 
         // The dead relay's answers were copied into the cluster: the new one serves their resumes.
         inbound.clear();
