@@ -10,6 +10,10 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -46,6 +50,24 @@ final class SignalingLink implements Seat {
   private final Rate rate;
   private final TokenBucket pace;
   private long drainTimer = -1;
+  /**
+   * Messages with a {@code to}, by the {@code id} they were given, for a retry: while a session moves between
+   * nodes signaling answers {@code unknown-peer} for a few milliseconds (docs/PROTOCOL.md). The last 256.
+   */
+  private final Map<String, Addressed> addressed = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Addressed> eldest) {
+      return size() > 256;
+    }
+  };
+  private long nextId;
+  /** Peers in the room as this link last heard: only a message to one still here is worth a retry. */
+  private final Set<String> present = new HashSet<>();
+
+  private static final Set<String> RETRIED = Set.of("unknown-peer", "peer-unreachable");
+  static final int MAX_TRIES = 3;
+
+  private record Addressed(JsonObject message, int tries) {}
   private SignalWire socket;
   private String resumeToken;
   private JsonObject joined;
@@ -147,6 +169,12 @@ final class SignalingLink implements Seat {
     if ("joined".equals(message.getString("type")) && socket != wire) {
       socket = wire;
       joined = message;
+      present.clear();
+      message.getJsonArray("peers", new io.vertx.core.json.JsonArray()).forEach(p -> {
+        if (p instanceof JsonObject peer) {
+          present.add(peer.getString("peer"));
+        }
+      });
       if (joiningAfresh) {
         joiningAfresh = false;
         onFreshJoin.handle(message);
@@ -170,7 +198,33 @@ final class SignalingLink implements Seat {
       result.tryFail(new IllegalStateException("join refused: " + message.encode()));
       return;
     }
+    String type = message.getString("type", "");
+    if (type.equals("peer-joined")) {
+      present.add(message.getString("peer"));
+    } else if (type.equals("peer-left")) {
+      present.remove(message.getString("peer"));
+    } else if (type.equals("error") && !retried(message)) {
+      LOG.warning("signaling refused a message (" + message.getString("code") + ", ref " + message.getString("ref")
+          + "): " + message.getString("message"));
+    }
     onMessage.handle(message);
+  }
+
+  /** Sends an addressed message again after an error that a moving session causes; false when it does not. */
+  private boolean retried(JsonObject error) {
+    Addressed sent = error.getString("ref") == null ? null : addressed.get(error.getString("ref"));
+    if (sent == null || !RETRIED.contains(error.getString("code")) || sent.tries() >= MAX_TRIES
+        || !present.contains(sent.message().getString("to"))) {
+      return false;
+    }
+    String id = error.getString("ref");
+    addressed.put(id, new Addressed(sent.message(), sent.tries() + 1));
+    vertx.setTimer(100L * (sent.tries() + 1), t -> {
+      if (!closed && present.contains(sent.message().getString("to"))) {
+        write(sent.message().encode());
+      }
+    });
+    return true;
   }
 
   /** "bus" when this link reaches signaling in its own node over the local bus, else "websocket". */
@@ -199,7 +253,15 @@ final class SignalingLink implements Seat {
    */
   @Override
   public boolean send(JsonObject message) {
-    String text = message.encode();
+    // Relay frames are not kept: they can be large, and the channels they carry resend or supersede them.
+    if (message.getString("to") != null && !"relay".equals(message.getString("type"))) {
+      message = message.copy().put("id", "m" + ++nextId);
+      addressed.put(message.getString("id"), new Addressed(message, 0));
+    }
+    return write(message.encode());
+  }
+
+  private boolean write(String text) {
     if (socket != null && queued.isEmpty() && pace.tryAcquire()) {
       socket.write(text);
       return true;

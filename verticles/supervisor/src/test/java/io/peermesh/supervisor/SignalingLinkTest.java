@@ -144,6 +144,62 @@ class SignalingLinkTest {
   }
 
   @Test
+  void anAddressedMessageRefusedWhileItsPeerMovesIsSentAgainAndOtherRefusalsAreLogged() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    // A scripted signaling service: bob is in the room, but his session "moves" during the first two offers.
+    LinkedBlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+    int[] offers = {0};
+    try (LogWatch refused = new LogWatch(SignalingLink.class.getName(), "signaling refused a message")) {
+      io.vertx.core.http.HttpServer server = Await.result(vertx.createHttpServer().webSocketHandler(ws ->
+          ws.textMessageHandler(text -> {
+            JsonObject m = new JsonObject(text);
+            received.add(m);
+            JsonObject unknownPeer = new JsonObject().put("type", "error").put("code", "unknown-peer")
+                .put("message", "not in your room").put("field", "to").put("ref", m.getString("id"));
+            switch (m.getString("type")) {
+              case "join" -> ws.writeTextMessage(new JsonObject().put("type", "joined").put("v", 1)
+                  .put("room", "seat").put("peer", "bot").put("resumeToken", "bot.t").put("heartbeatMs", 60_000)
+                  .put("peers", new io.vertx.core.json.JsonArray().add(new JsonObject().put("peer", "bob")))
+                  .encode());
+              case "offer" -> {
+                if (offers[0]++ < 2) {
+                  ws.writeTextMessage(unknownPeer.encode());
+                }
+              }
+              case "answer" -> ws.writeTextMessage(unknownPeer.encode());
+              default -> { }
+            }
+          })).listen(0));
+      LinkedBlockingQueue<JsonObject> inbox = new LinkedBlockingQueue<>();
+      Seat seat = Seat.open(vertx, SignalingLink.sharedClient(vertx), "127.0.0.1", server.actualPort(), inbox);
+      Await.result(seat.on(() -> {
+        seat.link().send(new JsonObject().put("type", "offer").put("to", "bob").put("sdp", "v=0"));
+        // Carol is not in the room: her refusal is not retried, and is logged.
+        seat.link().send(new JsonObject().put("type", "answer").put("to", "carol").put("sdp", "v=0"));
+        return Future.succeededFuture();
+      }));
+      List<String> offerIds = new java.util.ArrayList<>();
+      int answers = 0;
+      while (offerIds.size() < 3) {
+        JsonObject m = received.poll(10, TimeUnit.SECONDS);
+        assertTrue(m != null, "the offer was not sent three times: " + offerIds);
+        if (m.getString("type").equals("offer")) {
+          offerIds.add(m.getString("id"));
+        } else if (m.getString("type").equals("answer")) {
+          answers++;
+        }
+      }
+      assertEquals(1, new java.util.HashSet<>(offerIds).size(), "the same message each time: " + offerIds);
+      assertEquals(1, answers);
+      Await.until(vertx, () -> Future.succeededFuture(refused.seen().size()), n -> n == 1, 10);
+      assertTrue(refused.seen().get(0).contains("unknown-peer"), refused.seen().toString());
+      Await.result(seat.on(seat.link()::close));
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
   void signalingInAnotherVertxIsReachedOverAWebSocket() throws Exception {
     Vertx server = Vertx.vertx();
     Vertx node = Vertx.vertx();
