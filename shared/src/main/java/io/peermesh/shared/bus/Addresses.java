@@ -80,6 +80,29 @@ public final class Addresses {
     }
 
     /**
+     * request, clustered: {@link BusMessages.BotSend} to one remote of bot {@code bot}, on the bot's current
+     * connection with it (connection ids change when a connection is started again). Reply: that connection's
+     * {@link BusMessages.SendAck}; a failure with code 404 when the bot has no connection with that remote
+     * (not in the room, outside the bot's pattern, or its connection still starting).
+     */
+    public static String botSend(String bot) {
+      return PREFIX + "supervisor.bot." + bot + ".send";
+    }
+
+    /**
+     * request, clustered: {@link BusMessages.OutboundMessage} to every remote bot {@code bot} has a connection
+     * with. Reply: {@link BusMessages.BotBroadcastAck} (which remotes took it, which refused and why).
+     */
+    public static String botBroadcast(String bot) {
+      return PREFIX + "supervisor.bot." + bot + ".broadcast";
+    }
+
+    /** request, clustered: empty body. Reply: {@link BusMessages.BotPeers}, the remotes bot {@code bot} has a connection with. */
+    public static String botPeers(String bot) {
+      return PREFIX + "supervisor.bot." + bot + ".peers";
+    }
+
+    /**
      * publish, clustered: {@link BusMessages.StateChange} after every state change of any supervisor.
      */
     public static final String STATE = PREFIX + "supervisor.state";

@@ -51,6 +51,31 @@ public final class BusMessages {
   /** The bot has joined the room; {@code node} holds it and its connections ({@code bot.<remote>.<n>}). */
   public record BotStarted(String bot, String node) {}
 
+  /** A message for one remote of a bot, on its current connection with it. */
+  public record BotSend(String remote, String channel, byte[] data) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof BotSend m && remote.equals(m.remote) && channel.equals(m.channel)
+          && java.util.Arrays.equals(data, m.data);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(remote, channel) * 31 + java.util.Arrays.hashCode(data);
+    }
+
+    @Override
+    public String toString() {
+      return "BotSend[" + remote + ", " + channel + ", " + data.length + " bytes]";
+    }
+  }
+
+  /** What a broadcast did: the remotes whose connection took it, and the refusal code of each that did not. */
+  public record BotBroadcastAck(java.util.List<String> accepted, java.util.Map<String, String> refused) {}
+
+  /** The remotes a bot has a connection with (started; it may still be connecting or recovering). */
+  public record BotPeers(java.util.List<String> remotes) {}
+
   /** Asks the AI relay to bring its bot into {@code room}. */
   public record AiInvite(String room) {}
 

@@ -53,6 +53,11 @@ class BusCodecsTest {
           new BusMessages.BotRequest("room", "ai-bot", null, "127.0.0.1", 8080, null, Map.of()),
           new BusMessages.BotRequest("room", "ai-bot", "alice|b\u00f6b", "h", 1, "jwt", Map.of("maxAttempts", 3)))),
       Map.entry(BusMessages.BotStarted.class, List.of(new BusMessages.BotStarted("b-1", "node-1"))),
+      Map.entry(BusMessages.BotSend.class, List.of(
+          new BusMessages.BotSend("alice", "code-sync", new byte[] {0, 1, (byte) 255}))),
+      Map.entry(BusMessages.BotBroadcastAck.class, List.of(new BusMessages.BotBroadcastAck(List.of("alice"),
+          Map.of("b\u00f6b", "queue-full")), new BusMessages.BotBroadcastAck(List.of(), Map.of()))),
+      Map.entry(BusMessages.BotPeers.class, List.of(new BusMessages.BotPeers(List.of("alice", "bob")))),
       Map.entry(BusMessages.AiInvite.class, List.of(new BusMessages.AiInvite("r\u00f6\u00f6m"))),
       Map.entry(BusMessages.OutboundMessage.class, List.of(
           new BusMessages.OutboundMessage("code-sync", new byte[] {0, 1, (byte) 255}))),

@@ -1,14 +1,22 @@
 package io.peermesh.supervisor;
 
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.BotBroadcastAck;
+import io.peermesh.shared.bus.BusMessages.BotPeers;
 import io.peermesh.shared.bus.BusMessages.BotRequest;
+import io.peermesh.shared.bus.BusMessages.BotSend;
+import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.bus.BusMessages.SupervisorRequest;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -29,6 +37,11 @@ import java.util.regex.Pattern;
 final class BotVerticle extends VerticleBase {
   private static final Logger LOG = Logger.getLogger(BotVerticle.class.getName());
   static final long RESTART_DELAY_MS = 1_000;
+  /** Failure code of a send to a remote the bot has no connection with. */
+  static final int NO_CONNECTION = 404;
+  /** Its connections run in this JVM: a hand-over that takes seconds means the connection is stuck. */
+  private static final DeliveryOptions LOCAL_HAND_OVER = new DeliveryOptions().setLocalOnly(true)
+      .setSendTimeout(10_000);
 
   /** Admits and deploys one supervisor (the manager's {@code launch}). */
   interface Launcher {
@@ -43,6 +56,8 @@ final class BotVerticle extends VerticleBase {
   private final Launcher launcher;
   /** Connection id by remote: started or starting. */
   private final Map<String, String> connections = new HashMap<>();
+  /** Connections whose supervisor is up (their send addresses answer), by remote. */
+  private final Map<String, String> up = new HashMap<>();
   private SignalingLink link;
   private SharedSeat seat;
   private boolean stopping;
@@ -76,7 +91,13 @@ final class BotVerticle extends VerticleBase {
     });
     MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.botClose(botId),
         msg -> closeAll().onComplete(done -> msg.reply("closed")));
-    return close.completion().compose(v -> link.open()).onSuccess(joined -> {
+    MessageConsumer<BotSend> send = vertx.eventBus().consumer(Addresses.Supervisor.botSend(botId), this::onSend);
+    MessageConsumer<OutboundMessage> broadcast = vertx.eventBus().consumer(Addresses.Supervisor.botBroadcast(botId),
+        this::onBroadcast);
+    MessageConsumer<Object> peers = vertx.eventBus().consumer(Addresses.Supervisor.botPeers(botId),
+        msg -> msg.reply(new BotPeers(List.copyOf(new java.util.TreeSet<>(up.keySet())))));
+    return Future.all(close.completion(), send.completion(), broadcast.completion(), peers.completion())
+        .compose(v -> link.open()).onSuccess(joined -> {
       self = joined.getString("peer", request.peer());
       seat.joined(joined);
       for (String peer : seat.present()) {
@@ -96,6 +117,7 @@ final class BotVerticle extends VerticleBase {
       connect(peer);
     } else if (type.equals("peer-left")) {
       String connection = connections.remove(peer);
+      up.remove(peer);
       if (connection != null) {
         // The remote is gone for good (a resuming one is not reported as left): so is the connection.
         vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
@@ -126,12 +148,57 @@ final class BotVerticle extends VerticleBase {
       // The remote left (or the bot is closing) while the connection started: its close found no one to hear it.
       vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
     } else {
+      up.put(remote, connection);
       // Its supervisor stops on its own when it gives up: a remote still here then gets a new connection.
       launched.result().whenStopped().onComplete(v -> context.runOnContext(w -> ended(remote, connection)));
     }
   }
 
+  private void onSend(Message<BotSend> msg) {
+    BotSend body = msg.body();
+    String connection = up.get(body.remote());
+    if (connection == null) {
+      msg.fail(NO_CONNECTION, botId + " has no connection with " + body.remote());
+      return;
+    }
+    vertx.eventBus().<SendAck>request(Addresses.Supervisor.send(connection),
+        new OutboundMessage(body.channel(), body.data()), LOCAL_HAND_OVER).onComplete(sent -> {
+          if (sent.succeeded()) {
+            msg.reply(sent.result().body());
+          } else {
+            failLike(msg, sent.cause());
+          }
+        });
+  }
+
+  private void onBroadcast(Message<OutboundMessage> msg) {
+    Map<String, Future<SendAck>> sends = new java.util.TreeMap<>();
+    up.forEach((remote, connection) -> sends.put(remote, vertx.eventBus().<SendAck>request(
+        Addresses.Supervisor.send(connection), msg.body(), LOCAL_HAND_OVER).map(reply -> reply.body())));
+    Future.join(List.copyOf(sends.values())).onComplete(done -> {
+      List<String> accepted = new ArrayList<>();
+      Map<String, String> refused = new java.util.TreeMap<>();
+      sends.forEach((remote, sent) -> {
+        if (sent.succeeded() && sent.result().accepted()) {
+          accepted.add(remote);
+        } else {
+          refused.put(remote, sent.succeeded() ? sent.result().code() : "closed");
+        }
+      });
+      msg.reply(new BotBroadcastAck(accepted, refused));
+    });
+  }
+
+  private static void failLike(Message<?> msg, Throwable cause) {
+    if (cause instanceof ReplyException r && r.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+      msg.fail(r.failureCode(), r.getMessage());
+    } else {
+      msg.fail(NO_CONNECTION, "the connection closed: " + cause.getMessage());
+    }
+  }
+
   private void ended(String remote, String connection) {
+    up.remove(remote, connection);
     if (!connections.remove(remote, connection) || stopping) {
       return;
     }

@@ -7,9 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.BotBroadcastAck;
+import io.peermesh.shared.bus.BusMessages.BotPeers;
 import io.peermesh.shared.bus.BusMessages.BotRequest;
+import io.peermesh.shared.bus.BusMessages.BotSend;
 import io.peermesh.shared.bus.BusMessages.BotStarted;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
+import io.peermesh.shared.bus.BusMessages.OutboundMessage;
+import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.testing.Await;
@@ -18,6 +23,7 @@ import io.vertx.core.eventbus.ReplyException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +101,32 @@ class BotTest {
       assertEquals("ai-helper", atClient.from());
       assertArrayEquals(utf8("to " + client.getKey()), atClient.data());
     }
+    // Addressed by remote, not connection: one remote, then every one; who is connected; no connection → 404.
+    assertTrue(Await.result(harness.vertx.eventBus().<SendAck>request(Addresses.Supervisor.botSend(bot.bot()),
+        new BotSend("client-2", ChannelSpec.CODE_SYNC.label(), utf8("by name")))).body().accepted());
+    InboundMessage byName = inbound.poll(10, TimeUnit.SECONDS);
+    assertNotNull(byName);
+    assertEquals(late, byName.connection());
+    assertArrayEquals(utf8("by name"), byName.data());
+    BotBroadcastAck everyone = Await.result(harness.vertx.eventBus().<BotBroadcastAck>request(
+        Addresses.Supervisor.botBroadcast(bot.bot()), new OutboundMessage(ChannelSpec.CODE_SYNC.label(), utf8("all"))))
+        .body();
+    assertEquals(new BotBroadcastAck(List.of("client-1", "client-2"), Map.of()), everyone);
+    java.util.Set<String> reached = new java.util.HashSet<>();
+    for (int i = 0; i < 2; i++) {
+      InboundMessage all = inbound.poll(10, TimeUnit.SECONDS);
+      assertNotNull(all);
+      assertArrayEquals(utf8("all"), all.data());
+      reached.add(all.connection());
+    }
+    assertEquals(java.util.Set.of(early, late), reached);
+    assertEquals(List.of("client-1", "client-2"), Await.result(harness.vertx.eventBus().<BotPeers>request(
+        Addresses.Supervisor.botPeers(bot.bot()), null)).body().remotes());
+    ReplyException nobody = (ReplyException) assertThrows(AssertionError.class, () -> Await.result(
+        harness.vertx.eventBus().request(Addresses.Supervisor.botSend(bot.bot()),
+            new BotSend("other-1", ChannelSpec.CODE_SYNC.label(), utf8("x"))))).getCause();
+    assertEquals(BotVerticle.NO_CONNECTION, nobody.failureCode());
+
     assertTrue(harness.states.stream().noneMatch(s -> s.connection().startsWith(bot.bot() + ".other-")),
         "the bot connected to a peer outside its pattern");
 
