@@ -124,6 +124,19 @@ public final class Addresses {
       return PREFIX + "supervisor." + connection + ".send-batch";
     }
 
+    /**
+     * request, local: {@link BusMessages.AckHold} from the channel router of the connection's node. Reply: "held"
+     * or "released". While held, the sequenced channels' acknowledgements to the remote wait for commits.
+     */
+    public static String holdAcks(String connection) {
+      return PREFIX + "supervisor." + connection + ".hold-acks";
+    }
+
+    /** send, local: {@link BusMessages.Commit} from the channel router: acknowledge the remote up to it. */
+    public static String commit(String connection) {
+      return PREFIX + "supervisor." + connection + ".commit";
+    }
+
     /** request, clustered: empty body; closes the connection and undeploys its supervisor. Reply: "closed". */
     public static String close(String connection) {
       return PREFIX + "supervisor." + connection + ".close";
@@ -202,6 +215,16 @@ public final class Addresses {
      */
     public static String deliver(String nodeId) {
       return PREFIX + "router.deliver." + nodeId;
+    }
+
+    /**
+     * send, clustered: {@link BusMessages.RouteAck} from a router that was delivered messages of another node's
+     * routed source (the header {@link BusMessages.InboundMessage#SOURCE_NODE_HEADER} names that node), to the
+     * router of node {@code nodeId}: cumulative, a few per batch of deliveries. The source's client is
+     * acknowledged only up to what every node routing the room acknowledged.
+     */
+    public static String acks(String nodeId) {
+      return PREFIX + "router.acks." + nodeId;
     }
 
     /**

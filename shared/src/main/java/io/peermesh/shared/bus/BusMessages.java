@@ -110,9 +110,16 @@ public final class BusMessages {
     }
   }
 
-  /** A message received on a supervised connection. {@code seq} is 0 on channels without sequence numbers. */
+  /**
+   * A message received on a supervised connection. {@code seq} is 0 on channels without sequence numbers. While
+   * the channel's acknowledgements are held ({@link AckHold}) its publication carries the numbering's generation
+   * in the header {@link #GENERATION_HEADER}; the channel router forwards it with {@link #SOURCE_NODE_HEADER}.
+   */
   public record InboundMessage(String room, String connection, String from, String channel, long seq,
       byte[] data) {
+    public static final String GENERATION_HEADER = "peermesh-generation";
+    public static final String SOURCE_NODE_HEADER = "peermesh-source-node";
+
     @Override
     public boolean equals(Object o) {
       return o instanceof InboundMessage m && room.equals(m.room) && connection.equals(m.connection)
@@ -130,6 +137,22 @@ public final class BusMessages {
           + data.length + " bytes]";
     }
   }
+
+  /**
+   * Hold (or release) the acknowledgements a supervisor sends its remote for these sequenced channels until
+   * {@link Commit}s allow them: the channel router holds a routed relay's, so its client takes a message as safe
+   * only once the room's other nodes have it.
+   */
+  public record AckHold(List<String> channels, boolean hold) {}
+
+  /** Messages up to {@code upTo} (of numbering {@code generation}) on {@code channel} are committed. */
+  public record Commit(String channel, long generation, long upTo) {}
+
+  /**
+   * Router {@code node} holds every message of source {@code connection}'s {@code channel} (numbering
+   * {@code generation}) up to {@code upTo} that it was sent.
+   */
+  public record RouteAck(String node, String connection, String channel, long generation, long upTo) {}
 
   /** Messages for one channel of a supervised connection, to be sent in this order. */
   public record OutboundBatch(String channel, List<byte[]> messages) {

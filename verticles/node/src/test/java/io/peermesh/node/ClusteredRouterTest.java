@@ -1,8 +1,14 @@
 package io.peermesh.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.RouteRoster;
+import io.peermesh.shared.bus.BusMessages.SendAck;
 import io.peermesh.shared.testing.Await;
+import io.peermesh.shared.testing.LogWatch;
 import io.peermesh.shared.testing.NetworkNamespace;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -72,6 +78,42 @@ class ClusteredRouterTest extends RouterContract {
       assertEquals(numbered("past-d", 20), take(bob.client(), "code-sync", 20));
     } finally {
       Await.result(nodeD.close());
+    }
+  }
+
+  @Test
+  void aRouterThatHoldsNothingKeepsTheSendersAcknowledgementsBackUntilItIsPassedOver() throws Exception {
+    io.vertx.core.json.JsonObject config = config(true, cluster, 5895, 5891, 5892, 5895);
+    config.getJsonObject("node").put("roles", new io.vertx.core.json.JsonArray().add("signaling"));
+    PeerMeshNode silent = TestNodes.start(config);
+    try (LogWatch passedOver = new LogWatch("io.peermesh.router.CommitTracker", "acknowledged nothing")) {
+      listen();
+      Pair alice = pairOn("alice", nodeA.nodeId()::equals);
+      Pair bob = pairOn("bob", nodeB.nodeId()::equals);
+      join(alice.relay());
+      join(bob.relay());
+      // A member that says it routes the room and takes what it is sent without ever acknowledging it.
+      java.util.concurrent.atomic.AtomicInteger taken = new java.util.concurrent.atomic.AtomicInteger();
+      Await.result(silent.vertx().eventBus().consumer(Addresses.Router.deliver(silent.nodeId()),
+          m -> taken.incrementAndGet()).completion());
+      for (PeerMeshNode node : List.of(nodeA, nodeB)) {
+        Await.result(silent.vertx().eventBus().request(Addresses.Router.roster(node.nodeId()),
+            new RouteRoster(silent.nodeId(), List.of(room()), List.of(), false)));
+      }
+      // Alice's client may have 32 unacknowledged (the contract's config): all are forwarded to bob at once...
+      sendNumbered(alice.client(), "code-sync", "held", 32);
+      assertEquals(numbered("held", 32), take(bob.client(), "code-sync", 32));
+      // ...but none is acknowledged to her while a node routing the room has not acknowledged holding it.
+      SendAck refused = sendOnce(alice.client(), "code-sync", "held33");
+      assertFalse(refused.accepted(), "acknowledged although the silent node holds nothing");
+      assertEquals(SendAck.RESEND_BUFFER_FULL, refused.code());
+      // Past router.sendTimeoutMs the silent node is passed over, and the rest goes through.
+      sendNumbered(alice.client(), "code-sync", "more", 8);
+      assertEquals(numbered("more", 8), take(bob.client(), "code-sync", 8));
+      assertTrue(taken.get() >= 32, "the silent node was sent the messages: " + taken.get());
+      assertFalse(passedOver.seen().isEmpty(), "the router said it passed the silent node over");
+    } finally {
+      Await.result(silent.close());
     }
   }
 

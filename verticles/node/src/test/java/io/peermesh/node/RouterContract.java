@@ -69,6 +69,16 @@ abstract class RouterContract {
     return driver().vertx();
   }
 
+  protected String room() {
+    return room;
+  }
+
+  /** One send of {@code text}, refused or not. */
+  protected SendAck sendOnce(Peer from, String channel, String text) {
+    return Await.result(vertx().eventBus().<SendAck>request(Addresses.Supervisor.send(from.connection()),
+        new OutboundMessage(channel, text.getBytes(StandardCharsets.UTF_8))).map(r -> r.body()));
+  }
+
   protected void listen() {
     for (String channel : List.of("code-sync", "cursor-pos", "ai-stream", "presence")) {
       register(vertx().eventBus().<InboundMessage>consumer(Addresses.Supervisor.inbound(room, channel),

@@ -2,11 +2,14 @@ package io.peermesh.router;
 
 import io.peermesh.shared.bus.Addresses;
 import io.peermesh.shared.bus.BusCodecs;
+import io.peermesh.shared.bus.BusMessages.AckHold;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
+import io.peermesh.shared.bus.BusMessages.Commit;
 import io.peermesh.shared.bus.BusMessages.ConnectionStats;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.NodeStats;
 import io.peermesh.shared.bus.BusMessages.OutboundBatch;
+import io.peermesh.shared.bus.BusMessages.RouteAck;
 import io.peermesh.shared.bus.BusMessages.RouteEvent;
 import io.peermesh.shared.bus.BusMessages.RouteEventKind;
 import io.peermesh.shared.bus.BusMessages.RouteJoin;
@@ -65,6 +68,14 @@ public final class ChannelRouterVerticle extends VerticleBase {
     }
   });
   private boolean stopping;
+  /** Sequenced channels whose acknowledgements wait for the room's other nodes (see {@link CommitTracker}). */
+  static final List<String> HELD_CHANNELS = List.of(ChannelSpec.CODE_SYNC.label(), ChannelSpec.AI_STREAM.label());
+  private CommitTracker commits;
+  private boolean commitsQueued;
+  /** Acknowledgements owed to other nodes' routers: source node → source and channel → the latest. */
+  private final Map<String, Map<String, RouteAck>> acksOwed = new HashMap<>();
+  private boolean acksQueued;
+  private long stuckCheck = -1;
 
   @Override
   public Future<?> start() {
@@ -73,21 +84,39 @@ public final class ChannelRouterVerticle extends VerticleBase {
     nodeId = config().getString("nodeId", "local");
     toSupervisor = new DeliveryOptions().setLocalOnly(true).setSendTimeout(options.sendTimeoutMs());
     toRouter = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
+    commits = new CommitTracker(options.sendTimeoutMs() * 1_000_000, System::nanoTime,
+        (connection, channel, generation, upTo) -> vertx.eventBus().send(Addresses.Supervisor.commit(connection),
+            new Commit(channel, generation, upTo), toSupervisor));
+    stuckCheck = vertx.setPeriodic(Math.max(50, options.sendTimeoutMs() / 4), id -> {
+      if (commits.waiting()) {
+        commits.flush();
+      }
+    });
     MessageConsumer<RouteJoin> join = vertx.eventBus().consumer(Addresses.Router.join(nodeId), this::onJoin);
     MessageConsumer<RouteLeave> leave = vertx.eventBus().consumer(Addresses.Router.leave(nodeId), this::onLeave);
     MessageConsumer<InboundMessage> deliver = vertx.eventBus().consumer(Addresses.Router.deliver(nodeId),
-        m -> toTargets(m.body()));
+        this::fromRouter);
+    MessageConsumer<RouteAck> acks = vertx.eventBus().consumer(Addresses.Router.acks(nodeId), m -> {
+      RouteAck ack = m.body();
+      commits.acked(ack.node(), ack.connection(), ack.channel(), ack.generation(), ack.upTo());
+      flushCommitsSoon();
+    });
     MessageConsumer<RouteRoster> rosters = vertx.eventBus().consumer(Addresses.Router.roster(nodeId),
         this::onRoster);
     // Only this node's supervisors matter, and they publish here too.
     MessageConsumer<StateChange> states = vertx.eventBus().localConsumer(Addresses.Supervisor.STATE,
         m -> onState(m.body()));
-    MessageConsumer<String> memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT,
-        m -> roster.forget(m.body()));
+    MessageConsumer<String> memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT, m -> {
+      roster.forget(m.body());
+      acksOwed.remove(m.body());
+      commits.nodeGone(m.body(), null);
+      flushCommitsSoon();
+    });
     MessageConsumer<Object> metricsAsked = vertx.eventBus().localConsumer(Addresses.Router.LOCAL_METRICS,
         m -> m.reply(metrics.render(rooms.size(), roomOf.size(),
             rooms.values().stream().flatMap(r -> r.targets.values().stream()).mapToLong(TargetPump::waiting).sum())));
-    return Future.all(List.of(join.completion(), leave.completion(), deliver.completion(), rosters.completion(),
+    return Future.all(List.of(join.completion(), leave.completion(), deliver.completion(), acks.completion(),
+            rosters.completion(),
             states.completion(), memberLeft.completion(), metricsAsked.completion()))
         // A hello to every router already up: each answers with the rooms it routes.
         .compose(v -> announce(new RouteRoster(nodeId, List.of(), List.of(), true)));
@@ -139,6 +168,12 @@ public final class ChannelRouterVerticle extends VerticleBase {
   private void onRoster(Message<RouteRoster> msg) {
     RouteRoster change = msg.body();
     roster.apply(change);
+    // A hello is a router that started afresh: what the old one was sent and did not acknowledge is gone.
+    if (change.snapshot()) {
+      commits.nodeGone(change.node(), null);
+    }
+    change.removed().forEach(room -> commits.nodeGone(change.node(), room));
+    flushCommitsSoon();
     // A snapshot (a hello) gets every room routed here; a change only an acknowledgement.
     msg.reply(change.snapshot() ? snapshot() : new RouteRoster(nodeId, List.of(), List.of(), false));
   }
@@ -232,7 +267,10 @@ public final class ChannelRouterVerticle extends VerticleBase {
         (delay, task) -> vertx.setTimer(delay, t -> task.run()), options.retryMs(), this::ended);
     route.targets.put(connection, pump);
     roomOf.put(connection, room);
-    return route.ready.compose(v -> {
+    // From now on its client is acknowledged only what the room's other nodes hold.
+    Future<Object> held = vertx.eventBus().request(Addresses.Supervisor.holdAcks(connection),
+        new AckHold(HELD_CHANNELS, true), toSupervisor).map(Message::body);
+    return route.ready.compose(v -> held).compose(v -> {
       if (route.targets.get(connection) != pump) {
         // It left (a leave, its end, an overflow) before the room was ready here.
         return Future.failedFuture("left routing while joining");
@@ -241,7 +279,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
       return Future.succeededFuture();
     }, e -> {
       if (route.targets.get(connection) == pump) {
-        remove(connection, RouteEventKind.LEFT, "consumer registration failed");
+        remove(connection, RouteEventKind.LEFT, "routing could not start: " + e.getMessage());
       }
       return Future.failedFuture(e);
     });
@@ -252,20 +290,70 @@ public final class ChannelRouterVerticle extends VerticleBase {
     for (ChannelSpec channel : ChannelSpec.values()) {
       if (TargetQueue.routed(channel)) {
         consumers.add(vertx.eventBus().<InboundMessage>localConsumer(
-            Addresses.Supervisor.inbound(room, channel.label()), m -> fromSupervisor(m.body())));
+            Addresses.Supervisor.inbound(room, channel.label()), this::fromSupervisor));
       }
     }
     return new RoomRoute(room, consumers);
   }
 
-  /** A supervisor of this node received a message: if its connection is routed, the room's routers get it. */
-  private void fromSupervisor(InboundMessage in) {
-    if (in.room().equals(roomOf.get(in.connection()))) {
-      metrics.routed(in.channel());
-      toTargets(in);
-      for (String node : roster.nodes(in.room())) {
+  /**
+   * A supervisor of this node received a message: if its connection is routed, the room's routers get it. A
+   * held channel's message (it carries its numbering's generation) is committed once they all acknowledged it.
+   */
+  private void fromSupervisor(Message<InboundMessage> msg) {
+    InboundMessage in = msg.body();
+    if (!in.room().equals(roomOf.get(in.connection()))) {
+      return;
+    }
+    metrics.routed(in.channel());
+    toTargets(in);
+    String generation = msg.headers().get(InboundMessage.GENERATION_HEADER);
+    java.util.Set<String> nodes = roster.nodes(in.room());
+    DeliveryOptions forward = generation == null ? null : new DeliveryOptions()
+        .addHeader(InboundMessage.GENERATION_HEADER, generation).addHeader(InboundMessage.SOURCE_NODE_HEADER, nodeId);
+    for (String node : nodes) {
+      if (forward == null) {
         vertx.eventBus().send(Addresses.Router.deliver(node), in);
+      } else {
+        vertx.eventBus().send(Addresses.Router.deliver(node), in, forward);
       }
+    }
+    if (generation != null) {
+      commits.sent(in.room(), in.connection(), in.channel(), Long.parseLong(generation), in.seq(), nodes);
+      flushCommitsSoon();
+    }
+  }
+
+  /** Another node's routed source: handed to the targets here, then acknowledged to that node (coalesced). */
+  private void fromRouter(Message<InboundMessage> msg) {
+    InboundMessage in = msg.body();
+    toTargets(in);
+    String generation = msg.headers().get(InboundMessage.GENERATION_HEADER);
+    String source = msg.headers().get(InboundMessage.SOURCE_NODE_HEADER);
+    if (generation == null || source == null) {
+      return;
+    }
+    acksOwed.computeIfAbsent(source, s -> new HashMap<>()).put(in.connection() + '\n' + in.channel(),
+        new RouteAck(nodeId, in.connection(), in.channel(), Long.parseLong(generation), in.seq()));
+    if (!acksQueued) {
+      acksQueued = true;
+      // After the deliveries already queued here: one acknowledgement per source and channel for all of them.
+      context.runOnContext(v -> {
+        acksQueued = false;
+        acksOwed.forEach((node, owed) -> owed.values().forEach(ack ->
+            vertx.eventBus().send(Addresses.Router.acks(node), ack)));
+        acksOwed.clear();
+      });
+    }
+  }
+
+  private void flushCommitsSoon() {
+    if (!commitsQueued) {
+      commitsQueued = true;
+      context.runOnContext(v -> {
+        commitsQueued = false;
+        commits.flush();
+      });
     }
   }
 
@@ -296,6 +384,10 @@ public final class ChannelRouterVerticle extends VerticleBase {
   }
 
   private RouteJoined remove(String connection, RouteEventKind kind, String reason) {
+    commits.forget(connection);
+    // Its client is acknowledged as before routing (the supervisor may be closing: no answer needed).
+    vertx.eventBus().request(Addresses.Supervisor.holdAcks(connection), new AckHold(HELD_CHANNELS, false),
+        toSupervisor);
     String room = roomOf.remove(connection);
     RoomRoute route = rooms.get(room);
     TargetPump pump = route.targets.remove(connection);
@@ -313,6 +405,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    vertx.cancelTimer(stuckCheck);
     List<String> routed = List.copyOf(rooms.keySet());
     rooms.values().forEach(route -> route.targets.values().forEach(TargetPump::stop));
     return routed.isEmpty() ? Future.succeededFuture()

@@ -100,7 +100,18 @@ final class ChannelMux {
     int deliveredSinceAck;
     long lastAckedSent;
     long lastAckProgressNanos;
+    /** Acks wait for {@link #commit}: the channel router's word that the room's other nodes hold the messages. */
+    boolean held;
+    long committed;
+
+    /** What may be acknowledged: everything delivered, or, while held, what of it was committed. */
+    long ackable() {
+      return held ? Math.min(receiver.deliveredUpTo(), committed) : receiver.deliveredUpTo();
+    }
   }
+
+  /** Start-overs so far: a commit for an older numbering must not acknowledge the new one's messages. */
+  private long generation;
 
   /** A mux that sends each offered message at once (no batching of bursts): for tests of everything else. */
   ChannelMux(SupervisorOptions options, Sink sink, LongSupplier nanoClock) {
@@ -177,7 +188,7 @@ final class ChannelMux {
       Sequenced s = entry.getValue();
       // Frames whose pump is queued are not the timer's work (the queued pump kicks it if they stay).
       boolean waiting = s.nextToTransmit < s.sender.nextSeq() && !pumpDue.contains(entry.getKey());
-      if (s.receiver.deliveredUpTo() > s.lastAckedSent || waiting
+      if (s.ackable() > s.lastAckedSent || waiting
           || (path.lossy() && s.sender.firstUnacked() < s.sender.nextSeq())) {
         return true;
       }
@@ -311,9 +322,11 @@ final class ChannelMux {
       return 0;
     }
     int dropped = 0;
+    generation++;
     for (ChannelSpec spec : List.copyOf(sequenced.keySet())) {
       Sequenced old = sequenced.get(spec);
       Sequenced fresh = new Sequenced();
+      fresh.held = old.held;
       for (Frames.Data frame : old.sender.unacked()) {
         if (frame.seq() <= old.transmittedUpTo) {
           dropped++;
@@ -329,6 +342,55 @@ final class ChannelMux {
       sequenced.put(spec, fresh);
     }
     return dropped;
+  }
+
+  /**
+   * Holds (or releases) the acknowledgements of a sequenced channel until {@link #commit}: a routed relay's
+   * client must not take a message as safe before the room's other nodes hold it (docs/ROUTER.md). What was
+   * delivered before the hold counts as committed; a release acknowledges everything delivered.
+   */
+  void holdAcks(ChannelSpec channel, boolean hold) {
+    Sequenced s = sequenced.get(channel);
+    if (s != null && s.held != hold) {
+      s.held = hold;
+      s.committed = s.receiver.deliveredUpTo();
+      if (!hold && s.ackable() > s.lastAckedSent) {
+        sendAck(channel, s);
+      }
+    }
+  }
+
+  /**
+   * Messages up to {@code upTo} of a held channel are committed and acknowledged now. Ignored when given for an
+   * older {@link #generation} (numbering before a start-over).
+   */
+  void commit(ChannelSpec channel, long generation, long upTo) {
+    Sequenced s = sequenced.get(channel);
+    if (s == null || !s.held || generation != this.generation || upTo <= s.committed) {
+      return;
+    }
+    s.committed = upTo;
+    // The usual cadence: at once past ackEveryMessages, else with the short timer (ackDelayMs).
+    if (s.ackable() - s.lastAckedSent >= options.ackEveryMessages()) {
+      sendAck(channel, s);
+    }
+  }
+
+  /** The numbering's generation: incremented by every {@link #startOver} that renumbered. */
+  long generation() {
+    return generation;
+  }
+
+  /** Messages of a sequenced channel sent or waiting and not acknowledged by the remote yet. */
+  long unacked(ChannelSpec channel) {
+    Sequenced s = sequenced.get(channel);
+    return s == null ? 0 : s.sender.nextSeq() - s.sender.firstUnacked();
+  }
+
+  /** Whether acknowledgements of {@code channel} wait for commits. */
+  boolean acksHeld(ChannelSpec channel) {
+    Sequenced s = sequenced.get(channel);
+    return s != null && s.held;
   }
 
   /** Marks the path alive now (a new path gets a fresh silence window). */
@@ -509,7 +571,7 @@ final class ChannelMux {
   void flushAcks() {
     long now = nanoClock.getAsLong();
     sequenced.forEach((channel, s) -> {
-      if (s.receiver.deliveredUpTo() > s.lastAckedSent) {
+      if (s.ackable() > s.lastAckedSent) {
         sendAck(channel, s);
       }
       if (path != null && path.lossy() && s.nextToTransmit > s.sender.firstUnacked()
@@ -544,8 +606,9 @@ final class ChannelMux {
     if (path == null || !path.ready(channel)) {
       return;
     }
-    if (path.send(channel, new Frames.Ack(s.receiver.deliveredUpTo()).encode())) {
-      s.lastAckedSent = s.receiver.deliveredUpTo();
+    long upTo = s.ackable();
+    if (path.send(channel, new Frames.Ack(upTo).encode())) {
+      s.lastAckedSent = upTo;
       s.deliveredSinceAck = 0;
     }
   }

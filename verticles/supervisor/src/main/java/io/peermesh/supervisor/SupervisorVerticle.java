@@ -4,7 +4,9 @@ import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.peermesh.shared.bus.Addresses;
+import io.peermesh.shared.bus.BusMessages.AckHold;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
+import io.peermesh.shared.bus.BusMessages.Commit;
 import io.peermesh.shared.bus.BusMessages.ConnectionStats;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.OutboundBatch;
@@ -27,6 +29,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonArray;
@@ -137,9 +140,23 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         Addresses.Supervisor.sendBatch(connectionId), msg -> msg.reply(outbound(msg.body())));
     MessageConsumer<Object> close = vertx.eventBus().consumer(Addresses.Supervisor.close(connectionId),
         msg -> end("closed by request").onComplete(done -> msg.reply("closed")));
+    MessageConsumer<AckHold> holds = vertx.eventBus().localConsumer(Addresses.Supervisor.holdAcks(connectionId),
+        msg -> {
+          msg.body().channels().forEach(label -> ChannelSpec.byLabel(label).filter(ChannelSpec::sequenced)
+              .ifPresent(channel -> mux.holdAcks(channel, msg.body().hold())));
+          kick();
+          msg.reply(msg.body().hold() ? "held" : "released");
+        });
+    MessageConsumer<Commit> commits = vertx.eventBus().localConsumer(Addresses.Supervisor.commit(connectionId),
+        msg -> ChannelSpec.byLabel(msg.body().channel()).ifPresent(channel -> {
+          mux.commit(channel, msg.body().generation(), msg.body().upTo());
+          kick();
+        }));
     consumers.add(sends);
     consumers.add(batches);
     consumers.add(close);
+    consumers.add(holds);
+    consumers.add(commits);
     files = new FileEndpoint(vertx, mux, setup.files(), request, connectionId, setup.nodeId(),
         () -> !ending && controller != null && !controller.state().isTerminal(), this::kick);
 
@@ -153,7 +170,8 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       own.onFreshJoin(joined -> forgetRemoteInstance("sees us as new (we joined afresh)"));
       signaling = own;
     }
-    return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), files.register()))
+    return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), holds.completion(),
+            commits.completion(), files.register()))
         .compose(v -> signaling.open())
         .onSuccess(joined -> {
           // With a token the peer id is the token's, whatever the request said: the roles follow the real one.
@@ -584,8 +602,16 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (channel == ChannelSpec.FILES && files.onFrame(data)) {
       return;
     }
-    vertx.eventBus().publish(Addresses.Supervisor.inbound(request.room(), channel.label()),
-        new InboundMessage(request.room(), connectionId, request.remote(), channel.label(), seq, data));
+    InboundMessage message = new InboundMessage(request.room(), connectionId, request.remote(), channel.label(),
+        seq, data);
+    String address = Addresses.Supervisor.inbound(request.room(), channel.label());
+    if (channel.sequenced() && mux.acksHeld(channel)) {
+      // The router's commits name the numbering they are for (a start-over renumbers from 1).
+      vertx.eventBus().publish(address, message, new DeliveryOptions()
+          .addHeader(InboundMessage.GENERATION_HEADER, Long.toString(mux.generation())));
+    } else {
+      vertx.eventBus().publish(address, message);
+    }
   }
 
   @Override

@@ -148,6 +148,46 @@ class ChannelMuxTest {
   }
 
   @Test
+  void heldAcksWaitForCommitsOfTheCurrentNumberingOnly() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] m = pair(false, wires);
+    m[0].offer(ChannelSpec.CODE_SYNC, "before".getBytes(StandardCharsets.UTF_8));
+    m[1].holdAcks(ChannelSpec.CODE_SYNC, true);
+    assertTrue(m[1].acksHeld(ChannelSpec.CODE_SYNC));
+    m[1].flushAcks();
+    assertEquals(List.of(1L), wires[1].codeSyncAcksSent, "delivered before the hold: committed");
+    for (String text : List.of("a", "b", "c")) {
+      m[0].offer(ChannelSpec.CODE_SYNC, text.getBytes(StandardCharsets.UTF_8));
+    }
+    m[1].flushAcks();
+    assertEquals(List.of("1:before", "2:a", "3:b", "4:c"), delivered, "delivered at once");
+    assertEquals(List.of(1L), wires[1].codeSyncAcksSent, "but not acknowledged");
+    assertEquals(3, unacked(m[0]));
+    m[1].commit(ChannelSpec.CODE_SYNC, m[1].generation() + 1, 4);
+    assertEquals(List.of(1L), wires[1].codeSyncAcksSent, "a commit of another numbering is ignored");
+    m[1].commit(ChannelSpec.CODE_SYNC, m[1].generation(), 3);
+    assertTrue(m[1].needsTick(), "an acknowledgement is due (with the usual short timer)");
+    m[1].flushAcks();
+    assertEquals(List.of(1L, 3L), wires[1].codeSyncAcksSent, "acknowledged as far as committed");
+    m[1].commit(ChannelSpec.CODE_SYNC, m[1].generation(), 9);
+    m[1].flushAcks();
+    assertEquals(List.of(1L, 3L, 4L), wires[1].codeSyncAcksSent, "never past what was delivered");
+    m[0].offer(ChannelSpec.CODE_SYNC, "d".getBytes(StandardCharsets.UTF_8));
+    m[1].holdAcks(ChannelSpec.CODE_SYNC, false);
+    assertEquals(List.of(1L, 3L, 4L, 5L), wires[1].codeSyncAcksSent, "a release acknowledges everything");
+    assertEquals(0, unacked(m[0]));
+    // Other channels are not held.
+    m[0].offer(ChannelSpec.AI_STREAM, "ai".getBytes(StandardCharsets.UTF_8));
+    m[1].flushAcks();
+    assertTrue(!m[1].acksHeld(ChannelSpec.AI_STREAM));
+  }
+
+  /** Messages the mux sent on code-sync that its remote has not acknowledged. */
+  private static long unacked(ChannelMux mux) {
+    return mux.unacked(ChannelSpec.CODE_SYNC);
+  }
+
+  @Test
   void afterTheRemoteStartsOverSequencedChannelsNumberFromOneBothWays() {
     Wire[] wires = new Wire[2];
     ChannelMux[] m = pair(false, wires);

@@ -1,0 +1,152 @@
+package io.peermesh.router;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.logging.Logger;
+
+/**
+ * What the room's other nodes hold of each routed source's sequenced channels (code-sync, ai-stream), so that
+ * the source's client is acknowledged a message only once every other node routing the room has it: a node that
+ * dies then loses no message its sender took as safe (docs/ROUTER.md). Per source and other node it keeps the
+ * highest number sent there and the highest that node acknowledged (cumulatively: the bus keeps one sender's
+ * order); the commit is the highest number below every node's first unacknowledged one. A node that leaves the
+ * room or the cluster holds nothing back; one that acknowledges nothing for {@code stuckNanos} while messages
+ * wait is passed over (logged), so one stuck router cannot stop a room. Single-threaded (the router's context).
+ */
+final class CommitTracker {
+  private static final Logger LOG = Logger.getLogger(CommitTracker.class.getName());
+
+  /** Where commits go: the source connection's supervisor. */
+  interface Committer {
+    void commit(String connection, String channel, long generation, long upTo);
+  }
+
+  private static final class Source {
+    final String room;
+    long generation;
+    long highest;
+    long committed;
+    /** Other node → {highest sent, highest acknowledged, when its acknowledgements last moved}. */
+    final Map<String, long[]> nodes = new HashMap<>();
+
+    Source(String room, long generation) {
+      this.room = room;
+      this.generation = generation;
+    }
+  }
+
+  private final Map<String, Source> sources = new HashMap<>();
+  private final Set<String> dirty = new HashSet<>();
+  private final long stuckNanos;
+  private final LongSupplier nanoClock;
+  private final Committer committer;
+
+  CommitTracker(long stuckNanos, LongSupplier nanoClock, Committer committer) {
+    this.stuckNanos = stuckNanos;
+    this.nanoClock = nanoClock;
+    this.committer = committer;
+  }
+
+  private static String key(String connection, String channel) {
+    return connection + '\n' + channel;
+  }
+
+  /** Message {@code seq} of a source went to {@code nodes} (empty: this node alone routes the room). */
+  void sent(String room, String connection, String channel, long generation, long seq, Iterable<String> nodes) {
+    String key = key(connection, channel);
+    Source source = sources.get(key);
+    if (source == null || source.generation != generation || seq <= source.highest) {
+      // A new numbering (the client behind the relay started over): nothing of the old one is owed.
+      source = new Source(room, generation);
+      sources.put(key, source);
+    }
+    source.highest = seq;
+    long now = nanoClock.getAsLong();
+    for (String node : nodes) {
+      long[] state = source.nodes.computeIfAbsent(node, n -> new long[] {0, 0, now});
+      if (state[0] <= state[1]) {
+        // Nothing was waiting at that node: the wait for this message starts now.
+        state[2] = now;
+      }
+      state[0] = seq;
+    }
+    dirty.add(key);
+  }
+
+  /** Node {@code node} holds every message of the source up to {@code upTo} it was sent. */
+  void acked(String node, String connection, String channel, long generation, long upTo) {
+    String key = key(connection, channel);
+    Source source = sources.get(key);
+    long[] state = source == null || source.generation != generation ? null : source.nodes.get(node);
+    if (state != null && upTo > state[1]) {
+      state[1] = upTo;
+      state[2] = nanoClock.getAsLong();
+      dirty.add(key);
+    }
+  }
+
+  /** Node {@code node} no longer routes {@code room} (null: any room; it left the cluster). */
+  void nodeGone(String node, String room) {
+    sources.forEach((key, source) -> {
+      if ((room == null || source.room.equals(room)) && source.nodes.remove(node) != null) {
+        dirty.add(key);
+      }
+    });
+  }
+
+  /** The connection left routing: its sources are forgotten (its supervisor's acks are released). */
+  void forget(String connection) {
+    for (Iterator<Map.Entry<String, Source>> it = sources.entrySet().iterator(); it.hasNext(); ) {
+      String key = it.next().getKey();
+      if (key.startsWith(connection + '\n')) {
+        it.remove();
+        dirty.remove(key);
+      }
+    }
+  }
+
+  /** Sends the commits that moved; passes over nodes stuck past {@code stuckNanos}. */
+  void flush() {
+    long now = nanoClock.getAsLong();
+    for (Map.Entry<String, Source> entry : sources.entrySet()) {
+      Source source = entry.getValue();
+      for (Iterator<Map.Entry<String, long[]>> it = source.nodes.entrySet().iterator(); it.hasNext(); ) {
+        Map.Entry<String, long[]> node = it.next();
+        long[] state = node.getValue();
+        if (state[0] > state[1] && now - state[2] > stuckNanos) {
+          LOG.warning("node " + node.getKey() + " acknowledged nothing of " + entry.getKey().replace('\n', '/')
+              + " for " + stuckNanos / 1_000_000 + " ms; its messages no longer hold the sender's acks back");
+          it.remove();
+          dirty.add(entry.getKey());
+        }
+      }
+    }
+    for (String key : dirty) {
+      Source source = sources.get(key);
+      if (source == null) {
+        continue;
+      }
+      long commit = source.highest;
+      for (long[] state : source.nodes.values()) {
+        if (state[0] > state[1]) {
+          commit = Math.min(commit, state[1]);
+        }
+      }
+      if (commit > source.committed) {
+        source.committed = commit;
+        int split = key.indexOf('\n');
+        committer.commit(key.substring(0, split), key.substring(split + 1), source.generation, commit);
+      }
+    }
+    dirty.clear();
+  }
+
+  /** Whether any source has messages an other node has not acknowledged (the stuck check then has work). */
+  boolean waiting() {
+    return sources.values().stream().anyMatch(s -> s.nodes.values().stream().anyMatch(n -> n[0] > n[1]));
+  }
+}
