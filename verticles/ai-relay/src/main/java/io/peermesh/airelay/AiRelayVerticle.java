@@ -44,7 +44,7 @@ public final class AiRelayVerticle extends VerticleBase {
   private static final int BATCH = 64;
   private static final long RETRY_MS = 20;
   /** Cluster-wide map: room → node id of the relay holding its bot. */
-  static final String OWNERS = "peermesh.ai.owners";
+  public static final String OWNERS = "peermesh.ai.owners";
 
   private AiRelayOptions options;
   private AiBackend backend;
@@ -429,9 +429,14 @@ public final class AiRelayVerticle extends VerticleBase {
     roomConsumers.values().forEach(c -> closing.add(c.unregister()));
     bots.values().stream().filter(bot -> bot != null).forEach(bot -> closing.add(vertx.eventBus()
         .request(Addresses.Supervisor.botClose(bot), null, new DeliveryOptions().setSendTimeout(10_000))));
-    return Future.join(closing).eventually(() -> {
-      backend.close();
-      return Future.succeededFuture();
-    });
+    List<String> held = List.copyOf(bots.keySet());
+    return Future.join(closing)
+        // Its bots have left: the rooms are free for the other relays' next claim (its node may stay a member).
+        .eventually(() -> owners == null ? Future.succeededFuture()
+            : Future.join(held.stream().map(room -> owners.removeIfPresent(room, nodeId)).toList()))
+        .eventually(() -> {
+          backend.close();
+          return Future.succeededFuture();
+        });
   }
 }

@@ -134,6 +134,11 @@ public final class PeerMeshNode {
     return id != null ? id : member.getUuid().toString();
   }
 
+  /** The AI relay's deployment id, null when the node runs none (for tests that stop it alone). */
+  String aiRelayDeployment() {
+    return aiRelayDeployment;
+  }
+
   public Vertx vertx() {
     return vertx;
   }

@@ -112,6 +112,35 @@ class AiRelayFailoverTest {
     }
   }
 
+  @Test
+  void aRelayThatStopsWhileItsNodeStaysHandsItsRoomOver() throws Exception {
+    String cluster = TestNodes.uniqueClusterName();
+    String room = "ai-handover";
+    try (ScriptedChatServer backend = new ScriptedChatServer()) {
+      java.util.function.IntFunction<JsonObject> config = port -> {
+        JsonObject c = TestNodes.config(true, cluster, port, 5878, 5879);
+        c.put("ai", new JsonObject().put("enabled", true).put("rooms", new JsonArray().add(room))
+            .put("claimIntervalMs", 200)
+            .put("backend", new JsonObject().put("url", backend.url()).put("model", "scripted")));
+        return c;
+      };
+      PeerMeshNode first = TestNodes.start(config.apply(5878));
+      PeerMeshNode second = TestNodes.start(config.apply(5879));
+      try {
+        io.vertx.core.shareddata.AsyncMap<String, String> owners = Await.result(second.vertx().sharedData()
+            .getAsyncMap(io.peermesh.airelay.AiRelayVerticle.OWNERS));
+        assertEquals(first.nodeId(), Await.result(owners.get(room)), "the first relay up holds the room");
+        Await.result(first.vertx().undeploy(first.aiRelayDeployment()));
+        String holder = Await.until(second.vertx(), () -> owners.get(room),
+            h -> second.nodeId().equals(h), 20);
+        assertEquals(second.nodeId(), holder, "the other relay took the room while the first node stays");
+      } finally {
+        Await.result(second.close(), 60);
+        Await.result(first.close(), 60);
+      }
+    }
+  }
+
   private static void awaitConnected(LinkedBlockingQueue<StateChange> states, String connection) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     boolean left = false;
