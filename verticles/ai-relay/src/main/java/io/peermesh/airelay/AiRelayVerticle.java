@@ -62,7 +62,9 @@ public final class AiRelayVerticle extends VerticleBase {
   private String nodeId;
   /** Cluster-wide: which node's relay holds the bot of each room (room → node id). */
   private AsyncMap<String, String> owners;
-  private boolean claiming;
+  /** The map is being read for a round; rooms whose claim is under way (a slow join holds up no other room). */
+  private boolean reading;
+  private final Set<String> claiming = new java.util.HashSet<>();
   /** Answers copied into the cluster; null when not clustered or not wanted. */
   private AiArchive archive;
   /** Restores from the archive under way, by answer key: a second resume waits for the first's. */
@@ -150,20 +152,33 @@ public final class AiRelayVerticle extends VerticleBase {
    * taken over, this node's rooms whose bot failed to join are joined again, configured rooms are claimed.
    */
   private void claim() {
-    if (claiming || owners == null) {
+    if (reading || owners == null) {
       return;
     }
-    claiming = true;
-    owners.entries().compose(held -> {
+    reading = true;
+    owners.entries().onComplete(read -> {
+      reading = false;
+      if (read.failed()) {
+        LOG.warning("AI relay could not read the room holders: " + read.cause().getMessage());
+        return;
+      }
       Set<String> rooms = new LinkedHashSet<>(options.rooms());
-      held.forEach((room, holder) -> {
+      read.result().forEach((room, holder) -> {
         if (holder.equals(nodeId) || !live(holder)) {
           rooms.add(room);
         }
       });
-      return Future.join(rooms.stream().map(room -> claim(room).onFailure(e -> LOG.warning("AI bot of " + room
-          + " not in the room yet: " + e.getMessage()))).toList());
-    }).onComplete(done -> claiming = false);
+      for (String room : rooms) {
+        if (claiming.add(room)) {
+          claim(room).onComplete(done -> {
+            claiming.remove(room);
+            if (done.failed()) {
+              LOG.warning("AI bot of " + room + " not in the room yet: " + done.cause().getMessage());
+            }
+          });
+        }
+      }
+    });
   }
 
   private void onInvite(Message<AiInvite> msg) {
