@@ -349,16 +349,18 @@ function renderAiStatus() {
 }
 
 // The output is kept in sessionStorage, and so are unfinished answers (by AiAnswers): a reloaded page shows what
-// it had and the bot resumes each answer from the piece held once its link is up again (docs/AI.md).
+// it had and the bot resumes each answer from the piece held once its link is up again (docs/AI.md). The output
+// is written whenever AiAnswers writes (at most every 250 ms while pieces arrive, and on pagehide), so both hold
+// the same pieces.
 const aiKey = `peermesh.ai.${room}.${self}`;
-const ai = new AiAnswers(client, { storage: sessionStorage, key: `${aiKey}.answers` });
 $('ai-output').textContent = sessionStorage.getItem(`${aiKey}.output`) ?? '';
+const ai = new AiAnswers(client, { storage: sessionStorage, key: `${aiKey}.answers`,
+  onSave: () => sessionStorage.setItem(`${aiKey}.output`, $('ai-output').textContent) });
 
 function aiWrite(text) {
   const out = $('ai-output');
   out.textContent += text;
   out.scrollTop = out.scrollHeight;
-  sessionStorage.setItem(`${aiKey}.output`, out.textContent);
 }
 
 /** Streams an answer into the output box. */

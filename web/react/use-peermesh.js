@@ -11,9 +11,11 @@
  *   return React.createElement(ConnectionStatus, { state, attempt, path });
  * }
  * ```
+ * `useAiAnswers(client, options)` asks an AI bot of the room and renders its streamed answers.
  * @module use-peermesh
  */
 import React from 'react';
+import { AiAnswerList } from '../client/ai.js';
 import { DISPLAY_STATES, PeerMeshClient, describeState, displayState, summarize } from '../client/peermesh.js';
 
 const SENDERS = Object.freeze({ codeSync: 'code-sync', cursor: 'cursor-pos', aiStream: 'ai-stream', presence: 'presence' });
@@ -134,6 +136,63 @@ export function useP2PConnection(room, options = {}) {
   }, []);
 
   return { ...snapshot, send, subscribe, client };
+}
+
+const NO_ANSWERS = Object.freeze([]);
+
+/**
+ * Answers of the room's AI bots (docs/AI.md), as state to render: asked here, streamed in numbered pieces
+ * (each once, in order), resumed when the bot's link comes back, and, with `storage`, across a reload.
+ *
+ * ```js
+ * const { client } = useP2PConnection(room, { peer });
+ * const { answers, ask, cancel } = useAiAnswers(client, { storage: sessionStorage });
+ * const last = answers.at(-1);
+ * // <button onClick={() => ask('ai-assistant-' + room, prompt)}>, then last.text, last.state, last.error?.code
+ * ```
+ *
+ * @param {PeerMeshClient|null} client `useP2PConnection(...).client`; a new one starts a new list
+ * @param {object} [options]
+ * @param {Storage} [options.storage] keep unfinished answers (prompt, text, piece expected next) across a
+ *     reload; the bot resumes them once its link is up. Finished answers are not kept
+ * @param {string} [options.key] storage key; default `peermesh.ai.<room>.<peer option>` (a page that picks a
+ *     random peer id per load never finds its answers again: the relay serves a resume only to the same peer)
+ * @param {number} [options.batchMs] at most one state update per `batchMs` (default 50) while pieces arrive
+ * @returns {{
+ *   answers: ReadonlyArray<{id: string, peer: string, prompt: string, text: string,
+ *     state: 'streaming'|'done'|'error', finish: string|null, error: {code: string, message: string}|null}>,
+ *   ask: (botPeer: string, prompt: string) => string|null,
+ *   cancel: (id: string) => boolean,
+ * }}
+ *   `answers`: oldest first, a new array on each change (unchanged records stay the same objects); `finish`
+ *   is the bot's reason (`stop`, `length`, `cancelled`) once done; `error.code` one of docs/AI.md
+ *   (`ai-backend-error`, `ai-busy`, ...) or the client's (`unknown-peer` when the bot is not in the room,
+ *   `not-joined`, `queue-full`). `ask` returns the new answer's id (null before the first effect ran) and
+ *   never throws: an ask that could not be sent is an answer in state 'error'. `cancel(id)` asks the bot to
+ *   stop; false when that answer is not streaming. Listeners and timers end with the client or the component.
+ */
+export function useAiAnswers(client, options = {}) {
+  const { storage = null, batchMs } = options;
+  const key = options.key ?? (client === null ? null
+    : ['peermesh.ai', client.room, client.requestedPeer].filter((p) => p != null).join('.'));
+  const [answers, setAnswers] = React.useState(NO_ANSWERS);
+  const listRef = React.useRef(null);
+
+  React.useEffect(() => {
+    const list = new AiAnswerList(client, { storage: storage ?? undefined, key, batchMs, onChange: setAnswers });
+    listRef.current = list;
+    setAnswers(list.answers());
+    return () => {
+      list.close();
+      if (listRef.current === list) {
+        listRef.current = null;
+      }
+    };
+  }, [client, storage, key, batchMs]);
+
+  const ask = React.useCallback((peer, prompt) => (listRef.current === null ? null : listRef.current.ask(peer, prompt)), []);
+  const cancel = React.useCallback((id) => listRef.current !== null && listRef.current.cancel(id), []);
+  return { answers, ask, cancel };
 }
 
 /**

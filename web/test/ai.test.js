@@ -1,7 +1,7 @@
 // Unit tests of the AI answer helper (web/client/ai.js) against a fake client: numbering, refusals, resume.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AiAnswers, AiError } from '../client/ai.js';
+import { AiAnswerList, AiAnswers, AiError } from '../client/ai.js';
 
 const encoder = new TextEncoder();
 
@@ -26,8 +26,41 @@ class FakeClient extends EventTarget {
       data: encoder.encode(JSON.stringify(message)), seq: 0 } }));
   }
 
-  linkUp(peer) {
-    this.dispatchEvent(new CustomEvent('state', { detail: { peer, from: 'connecting', to: 'connected' } }));
+  linkUp(peer, to = 'connected', from = 'connecting') {
+    this.dispatchEvent(new CustomEvent('state', { detail: { peer, from, to } }));
+  }
+}
+
+/** setTimeout/clearTimeout on a clock the test advances. */
+class FakeTimers {
+  constructor() {
+    this.now = 0;
+    this.pending = new Map();
+    this.nextId = 1;
+  }
+
+  setTimeout(fn, ms) {
+    const id = this.nextId++;
+    this.pending.set(id, { at: this.now + ms, fn });
+    return id;
+  }
+
+  clearTimeout(id) {
+    this.pending.delete(id);
+  }
+
+  advance(ms) {
+    const until = this.now + ms;
+    for (;;) {
+      const due = [...this.pending].filter(([, t]) => t.at <= until).sort((x, y) => x[1].at - y[1].at)[0];
+      if (!due) {
+        break;
+      }
+      this.pending.delete(due[0]);
+      this.now = due[1].at;
+      due[1].fn();
+    }
+    this.now = until;
   }
 }
 
@@ -42,6 +75,7 @@ class MemoryStorage {
   }
 
   setItem(key, value) {
+    this.writes = (this.writes ?? 0) + 1;
     this.items.set(key, String(value));
   }
 }
@@ -127,5 +161,167 @@ test('unfinished answers survive a reload in storage and resume from the piece h
 
   storage.setItem('peermesh.ai', '{broken');
   assert.equal(new AiAnswers(new FakeClient(), { storage }).pending().length, 0);
+  second.close();
+});
+
+test('a long answer is written to storage at most every 250 ms while it streams, and at once when asked and ended', async () => {
+  const storage = new MemoryStorage();
+  const timers = new FakeTimers();
+  const client = new FakeClient();
+  const ai = new AiAnswers(client, { storage, timers });
+  const answer = ai.ask('ai-bot', 'long', { id: 'w' });
+  assert.equal(storage.writes, 1, 'written when asked');
+  assert.equal(JSON.parse(storage.getItem('peermesh.ai'))[0].prompt, 'long');
+  let expected = '';
+  for (let n = 0; n < 1000; n++) {
+    // A piece every 20 ms: 20 s of answer.
+    client.fromBot({ type: 'delta', id: 'w', n, text: `p${n} ` });
+    expected += `p${n} `;
+    timers.advance(20);
+    const [saved] = JSON.parse(storage.getItem('peermesh.ai'));
+    assert.ok(expected.startsWith(saved.text) && saved.text === Array.from({ length: saved.next }, (_, i) => `p${i} `).join(''),
+      'text and next are written together');
+  }
+  const streaming = storage.writes;
+  assert.ok(streaming <= 1 + 20_000 / 250 + 1, `${streaming} writes for 1,000 pieces over 20 s`);
+  client.fromBot({ type: 'done', id: 'w', n: 1000, finish: 'stop' });
+  assert.equal(storage.writes, streaming + 1, 'written at once when it ends');
+  assert.equal(storage.getItem('peermesh.ai'), '[]');
+  assert.equal((await answer.done).text, expected);
+  assert.equal(timers.pending.size, 0);
+  ai.close();
+});
+
+test('a page dying between writes resumes from the piece written: nothing lost, nothing twice', async () => {
+  const storage = new MemoryStorage();
+  const timers = new FakeTimers();
+  const before = new FakeClient();
+  new AiAnswers(before, { storage, timers }).ask('ai-bot', 'x', { id: 'd' });
+  for (let n = 0; n < 30; n++) {
+    before.fromBot({ type: 'delta', id: 'd', n, text: `p${n} ` });
+    timers.advance(20);
+  }
+  // No close, no pagehide: the last write was at 500 ms (piece 24), the pieces after it are lost.
+  const [saved] = JSON.parse(storage.getItem('peermesh.ai'));
+  assert.ok(saved.next > 0 && saved.next < 30, `next ${saved.next}`);
+
+  const after = new FakeClient();
+  const ai = new AiAnswers(after, { storage, timers });
+  const [restored] = ai.pending();
+  assert.equal(restored.prompt, 'x');
+  after.linkUp('ai-bot');
+  assert.deepEqual(after.sent[0].message, { type: 'resume', id: 'd', from: saved.next });
+  for (let n = saved.next; n < 40; n++) {
+    after.fromBot({ type: 'delta', id: 'd', n, text: `p${n} ` });
+  }
+  after.fromBot({ type: 'done', id: 'd', n: 40, finish: 'stop' });
+  assert.equal((await restored.done).text, Array.from({ length: 40 }, (_, i) => `p${i} `).join(''));
+  ai.close();
+});
+
+test('pagehide writes what the timer has not yet, and close stops listening to it', () => {
+  const page = new EventTarget();
+  globalThis.addEventListener = page.addEventListener.bind(page);
+  globalThis.removeEventListener = page.removeEventListener.bind(page);
+  try {
+    const storage = new MemoryStorage();
+    const timers = new FakeTimers();
+    const client = new FakeClient();
+    const ai = new AiAnswers(client, { storage, timers });
+    ai.ask('ai-bot', 'x', { id: 'h' });
+    client.fromBot({ type: 'delta', id: 'h', n: 0, text: 'kept' });
+    assert.equal(JSON.parse(storage.getItem('peermesh.ai'))[0].text, '');
+    page.dispatchEvent(new Event('pagehide'));
+    assert.equal(JSON.parse(storage.getItem('peermesh.ai'))[0].text, 'kept');
+    assert.equal(timers.pending.size, 0, 'the timer is cleared by the write');
+    ai.close();
+    const writes = storage.writes;
+    page.dispatchEvent(new Event('pagehide'));
+    assert.equal(storage.writes, writes);
+  } finally {
+    delete globalThis.addEventListener;
+    delete globalThis.removeEventListener;
+  }
+});
+
+test('unfinished answers resume when the bot\'s link turns degraded (ai-stream goes over signaling), not while it recovers', () => {
+  const client = new FakeClient();
+  const ai = new AiAnswers(client);
+  ai.ask('ai-bot', 'x', { id: 'g' });
+  client.fromBot({ type: 'delta', id: 'g', n: 0, text: 'a' });
+  client.sent.length = 0;
+  client.linkUp('ai-bot', 'disconnected', 'connected');
+  client.linkUp('ai-bot', 'reconnecting', 'disconnected');
+  assert.equal(client.sent.length, 0);
+  client.linkUp('ai-bot', 'degraded', 'reconnecting');
+  assert.deepEqual(client.sent.map((s) => s.message), [{ type: 'resume', id: 'g', from: 1 }]);
+  ai.close();
+});
+
+test('AiAnswerList hands out plain records, one change per batch however many pieces, and stops on close', () => {
+  const timers = new FakeTimers();
+  const client = new FakeClient();
+  const changes = [];
+  const list = new AiAnswerList(client, { timers, onChange: (answers) => changes.push(answers) });
+  const id = list.ask('ai-bot', 'hi');
+  const sentId = client.sent[0].message.id;
+  assert.equal(sentId, id);
+  for (let n = 0; n < 100; n++) {
+    client.fromBot({ type: 'delta', id, n, text: `${n},` });
+  }
+  assert.equal(changes.length, 0, 'nothing before the batch is due');
+  timers.advance(50);
+  assert.equal(changes.length, 1);
+  const streaming = changes[0][0];
+  assert.equal(streaming.state, 'streaming');
+  assert.equal(streaming.text, Array.from({ length: 100 }, (_, n) => `${n},`).join(''));
+  assert.ok(list.cancel(id));
+  assert.deepEqual(client.sent.at(-1).message, { type: 'cancel', id });
+  client.fromBot({ type: 'done', id, n: 100, finish: 'cancelled' });
+
+  const failing = list.ask('ai-bot', 'fail');
+  client.fromBot({ type: 'delta', id: failing, n: 0, text: 'part' });
+  client.fromBot({ type: 'error', id: failing, n: 1, code: 'ai-backend-error', message: 'backend said 429' });
+  const unknown = list.ask('nobody', 'x');
+  timers.advance(50);
+  assert.equal(changes.length, 2);
+  const [done, failed, refused] = changes[1];
+  assert.deepEqual([done.id, done.prompt, done.state, done.finish, done.error], [id, 'hi', 'done', 'cancelled', null]);
+  assert.deepEqual({ ...failed }, { id: failing, peer: 'ai-bot', prompt: 'fail', text: 'part', state: 'error',
+    finish: null, error: { code: 'ai-backend-error', message: 'backend said 429' } });
+  assert.equal(refused.id, unknown);
+  assert.equal(refused.state, 'error');
+  assert.equal(refused.error.code, 'unknown-peer');
+  assert.equal(list.cancel(id), false, 'not streaming any more');
+
+  const last = list.ask('ai-bot', 'again');
+  timers.advance(50);
+  assert.equal(changes.at(-1).length, 4);
+  assert.equal(changes.at(-1)[1], failed, 'an unchanged record is the same object');
+  const before = changes.length;
+  list.close();
+  client.fromBot({ type: 'delta', id: last, n: 0, text: 'late' });
+  timers.advance(1000);
+  assert.equal(changes.length, before, 'no change after close');
+  assert.equal(timers.pending.size, 0);
+});
+
+test('AiAnswerList without a client fails asks, and lists the answers restored from storage', () => {
+  const timers = new FakeTimers();
+  const empty = new AiAnswerList(null, { timers });
+  empty.ask('ai-bot', 'x');
+  timers.advance(50);
+  assert.equal(empty.answers()[0].error.code, 'not-joined');
+  empty.close();
+
+  const storage = new MemoryStorage();
+  const first = new AiAnswerList(new FakeClient(), { storage, timers });
+  first.ask('ai-bot', 'kept');
+  first.close();
+  const client = new FakeClient();
+  const second = new AiAnswerList(client, { storage, timers });
+  assert.deepEqual(second.answers().map((a) => [a.prompt, a.state]), [['kept', 'streaming']]);
+  client.linkUp('ai-bot');
+  assert.equal(client.sent[0].message.type, 'resume');
   second.close();
 });
