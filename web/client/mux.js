@@ -11,6 +11,7 @@ import {
   PRESENCE_PROBE_REPLY, encodeAck, encodeBatch, encodeHeartbeat, encodePresence, parseFrame,
   ReliableReceiver, ReliableSender, ResendBufferFull, ReorderOverflow,
 } from './framing.js';
+import { DelayPacer } from './pacer.js';
 import { Deque } from './util.js';
 
 /**
@@ -31,6 +32,15 @@ import { Deque } from './util.js';
 export const QUEUE_FULL = 'queue-full';
 export const RESEND_BUFFER_FULL = 'resend-buffer-full';
 
+/** A pacing wake-up later than this means the page's timers are throttled (hidden tabs: once a second). */
+const LATE_TIMER_MS = 50;
+
+/** The wake-ups the files pacer needs; tests pass fakes. */
+const TIMERS = Object.freeze({
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (id) => clearTimeout(id),
+});
+
 function emptyStats() {
   return { messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0, resent: 0, duplicates: 0, protocolErrors: 0 };
 }
@@ -38,14 +48,22 @@ function emptyStats() {
 export class ChannelMux {
   /**
    * @param {object} o options (see PeerMeshClient: queueMaxMessages, resendMaxMessages, resendMaxBytes,
-   *     highWaterBytes, lowPriorityHighWaterBytes, ackEveryMessages, relayRewindMs)
+   *     highWaterBytes, lowPriorityHighWaterBytes, ackEveryMessages, relayRewindMs, filesPacing)
    * @param {Sink} sink
    * @param {() => number} [now] monotonic clock in ms
+   * @param {{set: (fn: Function, ms: number) => any, clear: (id: any) => void}} [timers] for the files pacer
    */
-  constructor(o, sink, now = () => performance.now()) {
+  constructor(o, sink, now = () => performance.now(), timers = TIMERS) {
     this.o = o;
     this.sink = sink;
     this.now = now;
+    this.timers = timers;
+    /** Paces `files` by the delay it causes (docs/SUPERVISOR.md); null when `filesPacing` is off. */
+    this.filesPacer = o.filesPacing === true ? new DelayPacer({}, now) : null;
+    this._pacerTimer = null;
+    this._pacerWakeAt = Infinity;
+    /** The last pacing wake-up came far too late for pacing to work. */
+    this._timersLate = false;
     /** @type {Path|null} */
     this.path = null;
     this.lastHeartbeatAt = now();
@@ -113,6 +131,10 @@ export class ChannelMux {
   /** Switches paths (null: none). Sequenced channels rewind to their oldest unacknowledged message. */
   usePath(path) {
     this.path = path;
+    if (this.filesPacer) {
+      // The new path's round trip is its own: calibrate again before the next file byte.
+      this.filesPacer.reset();
+    }
     if (path) {
       for (const s of this.sequenced.values()) {
         s.nextToTransmit = s.sender.firstUnacked;
@@ -204,6 +226,8 @@ export class ChannelMux {
       const s = this.sequenced.get(label);
       if (s) {
         this._pumpSequenced(label, s, path);
+      } else if (label === 'files' && this._pacing()) {
+        this._pumpPaced(path);
       } else {
         const queue = this.queues.get(label);
         const stats = this.stats.get(label);
@@ -250,6 +274,86 @@ export class ChannelMux {
         }
         s.nextToTransmit++;
       }
+    }
+  }
+
+  /**
+   * Files are paced on a WebRTC link only: on the signaling relay probes every 5 ms would use up its message
+   * budget, and its delay is the relay's, not a queue files could drain.
+   */
+  _pacing() {
+    return this.filesPacer !== null && this.path !== null && !this.path.lossy;
+  }
+
+  /**
+   * `files` as the pacer's rate allows, probing while frames wait; a timer comes back for the rest. While the
+   * page's timers run late (a hidden tab runs them once a second) a timer cannot pace: only the high-water
+   * mark holds files back then, and the timer keeps checking whether they are on time again.
+   */
+  _pumpPaced(path) {
+    const queue = this.queues.get('files');
+    if (queue.length === 0) {
+      return;
+    }
+    const pacer = this._timersLate ? null : this.filesPacer;
+    const stats = this.stats.get('files');
+    if (pacer) {
+      this._probe(path, pacer);
+    }
+    while (queue.length > 0 && this._roomFor('files', path) && (!pacer || pacer.maySend())) {
+      const frame = queue.peek();
+      if (!path.send('files', frame)) {
+        break;
+      }
+      pacer?.sent(frame.length);
+      queue.shift();
+      stats.messagesOut++;
+      stats.bytesOut += frame.length;
+    }
+    if (queue.length > 0) {
+      // Back when tokens suffice, and at least once per probe interval so probes keep flowing.
+      const every = this.filesPacer.settings.probeEveryMs;
+      this._wakePacerIn(pacer ? Math.min(pacer.waitMs(), every) : every);
+    }
+  }
+
+  /** A pacing probe on presence when one is due; it bypasses presence's queue, as heartbeats do. */
+  _probe(path, pacer) {
+    if (!path.ready('presence') || !pacer.probeDue()) {
+      return;
+    }
+    const probe = new Uint8Array(HEADER_BYTES);
+    probe[0] = PRESENCE_PROBE;
+    // The stamp is opaque to the peer: a float64 of our clock comes back bit for bit.
+    new DataView(probe.buffer).setFloat64(1, pacer.probeSent());
+    if (!path.send('presence', probe)) {
+      pacer.probeNotSent();
+    }
+  }
+
+  _wakePacerIn(ms) {
+    const delay = Math.ceil(Math.max(1, ms));
+    const at = this.now() + delay;
+    if (this._pacerTimer !== null) {
+      if (this._pacerWakeAt <= at) {
+        return;
+      }
+      this.timers.clear(this._pacerTimer);
+    }
+    this._pacerWakeAt = at;
+    this._pacerTimer = this.timers.set(() => {
+      this._timersLate = this.now() - at > LATE_TIMER_MS;
+      this._pacerTimer = null;
+      this._pacerWakeAt = Infinity;
+      this.pump('files');
+    }, delay);
+  }
+
+  _cancelPacerTimer() {
+    if (this._pacerTimer !== null) {
+      this.timers.clear(this._pacerTimer);
+      this._pacerTimer = null;
+      this._pacerWakeAt = Infinity;
     }
   }
 
@@ -379,18 +483,25 @@ export class ChannelMux {
   }
 
   /**
-   * A pacing probe from a server-side peer pacing its `files` (docs/PROTOCOL.md): answered at once over the
-   * current path. This client does not pace, so answers to probes are never expected and are ignored.
+   * A peer's pacing probe (docs/PROTOCOL.md) is answered at once over the current path; an answer to one of
+   * ours feeds the files pacer, which may now let frames go.
    */
   _onProbe(raw) {
     if (raw.length !== HEADER_BYTES) {
       this._protocolError('presence', `probe frame of ${raw.length} bytes, expected ${HEADER_BYTES}`);
       return;
     }
-    if (raw[0] === PRESENCE_PROBE && this.path && this.path.ready('presence')) {
-      const reply = raw.slice();
-      reply[0] = PRESENCE_PROBE_REPLY;
-      this.path.send('presence', reply);
+    if (raw[0] === PRESENCE_PROBE) {
+      if (this.path && this.path.ready('presence')) {
+        const reply = raw.slice();
+        reply[0] = PRESENCE_PROBE_REPLY;
+        this.path.send('presence', reply);
+      }
+      return;
+    }
+    if (this.filesPacer) {
+      this.filesPacer.probeAnswered(new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getFloat64(1));
+      this.pump('files');
     }
   }
 
@@ -458,6 +569,7 @@ export class ChannelMux {
   /** Drops every queue and rejects drain waiters (the peer is gone). */
   dispose(error) {
     this.flushDue();
+    this._cancelPacerTimer();
     for (const queue of this.queues.values()) {
       queue.clear();
     }

@@ -59,6 +59,11 @@ export const CLIENT_DEFAULTS = Object.freeze({
   queueMaxMessages: 10000,
   highWaterBytes: 1024 * 1024,
   lowPriorityHighWaterBytes: 256 * 1024,
+  /**
+   * Pace `files` by the queueing delay it adds to the other channels (probes on presence, as the supervisor's
+   * `filesPacing`); off, only lowPriorityHighWaterBytes holds it back.
+   */
+  filesPacing: true,
   /** Largest application message: its frame must still fit a `relay` message under maxFrameBytes. */
   maxMessageBytes: 46000,
   /** Degraded mode: unacknowledged relay frames are sent again after this long without ack progress. */
@@ -159,6 +164,9 @@ function validate(options) {
   }
   if (typeof o.relayOnly !== 'boolean') {
     throw bad('relayOnly must be true or false');
+  }
+  if (typeof o.filesPacing !== 'boolean') {
+    throw bad('filesPacing must be true or false');
   }
   if (o.acceptFile !== null && typeof o.acceptFile !== 'function') {
     throw bad('acceptFile must be a function or null');

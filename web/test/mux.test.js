@@ -142,3 +142,207 @@ test('after the remote starts over, sequenced channels number from 1 both ways; 
   fresh.flushDue();
   assert.deepEqual(got, ['1:queued first', '1:never sent', '1:from the new one']);
 });
+
+// ---- files pacing (client/pacer.js): a mux on a fake clock and fake timers, its peer a fake path ----------
+
+/**
+ * Timers on the fake clock, each firing `clock.late` ms after it asked (a throttled page); `advance` fires
+ * what falls due, in order, moving the clock to each.
+ */
+function fakeTimers(clock) {
+  const pending = new Map();
+  let nextId = 1;
+  return {
+    pending,
+    set: (fn, ms) => {
+      pending.set(nextId, { at: clock.now + ms + (clock.late ?? 0), fn });
+      return nextId++;
+    },
+    clear: (id) => pending.delete(id),
+    advance(ms) {
+      const until = clock.now + ms;
+      for (;;) {
+        let due = null;
+        for (const [id, t] of pending) {
+          if (t.at <= until && (due === null || t.at < due.at)) {
+            due = { id, ...t };
+          }
+        }
+        if (due === null) {
+          break;
+        }
+        pending.delete(due.id);
+        clock.now = Math.max(clock.now, due.at);
+        due.fn();
+      }
+      clock.now = until;
+    },
+  };
+}
+
+const FRAME = 16 * 1024;
+const BASE_RTT = 0.125;
+
+/**
+ * One mux on a link whose peer answers each probe after `peer.rtt` ms (Infinity: never). `sent` holds what
+ * the mux put on the link, with the time.
+ */
+function pacedMux(filesPacing = true) {
+  const clock = { now: 1000 };
+  const timers = fakeTimers(clock);
+  const sent = [];
+  const peer = { rtt: BASE_RTT, buffered: 0 };
+  const errors = [];
+  const mux = new ChannelMux({ ...OPTIONS, filesPacing }, { deliver: () => {}, protocolError: (l, r) => errors.push(r) },
+    () => clock.now, timers);
+  const link = {
+    send: (label, frame) => {
+      sent.push({ label, frame, at: clock.now });
+      if (label === 'presence' && frame[0] === 0x02 && peer.rtt !== Infinity) {
+        const reply = frame.slice();
+        reply[0] = 0x03;
+        timers.set(() => mux.onFrame('presence', reply), peer.rtt);
+      }
+      return true;
+    },
+    buffered: (label) => (label === 'files' ? peer.buffered : 0),
+    ready: () => true,
+    lossy: false,
+  };
+  mux.usePath(link);
+  const probes = () => sent.filter((s) => s.label === 'presence' && s.frame[0] === 0x02);
+  const files = () => sent.filter((s) => s.label === 'files');
+  return { clock, timers, sent, peer, mux, link, errors, probes, files };
+}
+
+test('probes go out on presence while files wait, and none while files is idle', () => {
+  const { timers, mux, probes, files } = pacedMux();
+  timers.advance(100);
+  assert.equal(probes().length, 0, 'idle: no probes');
+  assert.equal(timers.pending.size, 0, 'idle: no timer either');
+
+  mux.offer('files', new Uint8Array(FRAME));
+  assert.equal(probes().length, 1, 'a probe at once');
+  assert.equal(files().length, 0, 'nothing before the first probe is answered');
+  timers.advance(BASE_RTT);
+  assert.equal(files().length, 1, 'the answer lets the frame go');
+  timers.advance(100);
+  assert.equal(probes().length, 1, 'the queue emptied: no more probes');
+  assert.equal(timers.pending.size, 0);
+
+  for (let i = 0; i < 30; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  timers.advance(50);
+  // One probe per 5 ms while frames wait (each answered within the interval).
+  assert.ok(probes().length >= 10 && probes().length <= 12, `${probes().length} probes`);
+});
+
+test('probe answers drive the pacer: no queue raises the rate, a growing round trip lowers it', () => {
+  const { timers, mux, peer } = pacedMux();
+  const pacer = mux.filesPacer;
+  const initial = pacer.rateBytesPerSecond;
+  for (let i = 0; i < 90; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  assert.equal(pacer.calibrated, false);
+  timers.advance(BASE_RTT);
+  assert.ok(pacer.calibrated);
+  assert.equal(pacer.baseMs(), BASE_RTT, 'the answered probe measured the round trip');
+  timers.advance(50);
+  const raised = pacer.rateBytesPerSecond;
+  assert.ok(raised > initial * 1.5, `rate ${raised} after answers without a queue`);
+
+  peer.rtt = BASE_RTT + 5;
+  timers.advance(200);
+  assert.ok(pacer.rateBytesPerSecond < raised / 2, `rate ${pacer.rateBytesPerSecond} after answers 5 ms late`);
+});
+
+test('files frames leave at the paced rate while code-sync frames go at once', () => {
+  const { clock, timers, mux, peer, files, sent } = pacedMux();
+  for (let i = 0; i < 60; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  timers.advance(BASE_RTT);
+  const start = clock.now;
+  const rate = mux.filesPacer.rateBytesPerSecond;
+  peer.rtt = Infinity; // no further answers: the rate stays where it is
+  timers.advance(50);
+  mux.offer('code-sync', new Uint8Array(10));
+  mux.flushDue();
+  const codeSync = sent.filter((s) => s.label === 'code-sync');
+  assert.equal(codeSync.length, 1);
+  assert.equal(codeSync[0].at, clock.now, 'code-sync does not wait behind files');
+  timers.advance(50);
+  // A frame goes whenever the allowance is not in debt: 100 ms at the rate, plus the frame that opened it.
+  const expected = (rate * (clock.now - start)) / 1000 / FRAME + 1;
+  assert.ok(Math.abs(files().length - expected) <= 1.5, `${files().length} frames, expected about ${expected}`);
+  assert.ok(mux.pending('files') > 0, 'the rest waits');
+  const gaps = files().slice(1).map((f, i) => f.at - files()[i].at);
+  assert.ok(gaps.every((g) => g >= 3), `spread out, not in a burst: ${gaps}`);
+
+  peer.buffered = OPTIONS.lowPriorityHighWaterBytes;
+  const before = files().length;
+  timers.advance(50);
+  assert.equal(files().length, before, 'the high-water mark still holds files back');
+});
+
+test('with filesPacing off files leave at once, no probes go out and answers are ignored', () => {
+  const { timers, mux, files, probes, errors, link } = pacedMux(false);
+  assert.equal(mux.filesPacer, null);
+  for (let i = 0; i < 10; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  assert.equal(files().length, 10);
+  assert.equal(probes().length, 0);
+  assert.equal(timers.pending.size, 0);
+  mux.onFrame('presence', new Uint8Array([0x03, 1, 2, 3, 4, 5, 6, 7, 8]));
+  mux.onFrame('presence', new Uint8Array([0x02, 1, 2, 3, 4, 5, 6, 7, 8]));
+  assert.deepEqual(errors, []);
+  mux.usePath(link);
+  assert.equal(files().length, 10);
+});
+
+test('a new path calibrates again, and the signaling relay is not paced', () => {
+  const { timers, mux, link, files, probes, sent } = pacedMux();
+  for (let i = 0; i < 5; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  timers.advance(BASE_RTT);
+  assert.equal(files().length, 1);
+  mux.usePath({ ...link });
+  assert.equal(mux.filesPacer.calibrated, false);
+  assert.equal(probes().length, 2, 'a new probe on the new path');
+  const relayed = [];
+  mux.usePath({ send: (label, f) => relayed.push(label) > 0, buffered: () => 0, ready: () => true, lossy: true });
+  assert.deepEqual(relayed.filter((l) => l === 'files').length, 4, 'the relay takes files at its own pace');
+  assert.equal(relayed.filter((l) => l === 'presence').length, 0, 'no probes over the relay');
+  assert.ok(sent.length > 0);
+});
+
+test('while the page timers run late, files are held back by the high-water mark only, until one is on time', () => {
+  const { clock, timers, mux, peer, files, probes } = pacedMux();
+  for (let i = 0; i < 40; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  timers.advance(10);
+  const paced = files().length;
+  assert.ok(paced < 5, `${paced} frames paced in 10 ms`);
+  clock.late = 1000; // a hidden tab: timers once a second
+  timers.advance(2000);
+  assert.equal(files().length, 40, 'a timer a second late cannot pace: the rest went at once');
+  const probesWhileLate = probes().length;
+
+  clock.late = 0;
+  peer.buffered = OPTIONS.lowPriorityHighWaterBytes;
+  for (let i = 0; i < 20; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  assert.equal(files().length, 40, 'the high-water mark holds');
+  timers.advance(10);
+  assert.ok(probes().length > probesWhileLate, 'a timer on time again: pacing probes');
+  peer.buffered = 0;
+  timers.advance(20);
+  const after = files().length - 40;
+  assert.ok(after > 0 && after < 10, `${after} frames in 20 ms: paced again`);
+});
