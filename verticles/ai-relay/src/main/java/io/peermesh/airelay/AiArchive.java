@@ -83,13 +83,14 @@ final class AiArchive {
       stream.archiveTimer = -1;
     }
     int from = stream.archived;
-    int to = Math.min(stream.size(), from + CHUNK);
-    if (stream.archiving || to <= from) {
+    if (stream.archiving || from >= stream.size()) {
       return;
     }
+    List<byte[]> pieces = stream.pieces(from, CHUNK);
+    int to = stream.after(from, pieces.size());
     stream.archiving = true;
     JsonArray chunk = new JsonArray();
-    stream.pieces(from, to - from).forEach(piece -> chunk.add(new String(piece, StandardCharsets.UTF_8)));
+    pieces.forEach(piece -> chunk.add(new String(piece, StandardCharsets.UTF_8)));
     int index = stream.archivedChunks;
     boolean ended = stream.ended() && to == stream.size();
     String key = key(stream.room, stream.client, stream.id);
@@ -130,21 +131,24 @@ final class AiArchive {
           .toList();
       return Future.all(reads).map(all -> {
         List<byte[]> pieces = new ArrayList<>();
+        long gap = 0;
         for (Future<String> read : reads) {
           if (read.result() == null) {
             return null;
           }
           for (Object p : new JsonArray(read.result())) {
-            // Each piece carries its number; a restored answer's unknown ones were never written.
-            int n = new JsonObject((String) p).getInteger("n");
-            while (pieces.size() <= n) {
-              pieces.add(null);
+            // Pieces carry their numbers: in order, but for the end of an answer restored before (placed after
+            // what its client held), which may follow a gap and must be last.
+            long n = new JsonObject((String) p).getLong("n");
+            if (gap > 0 || n < pieces.size() || n - pieces.size() > Integer.MAX_VALUE / 2) {
+              return null;
             }
-            pieces.set(n, ((String) p).getBytes(StandardCharsets.UTF_8));
+            gap = n - pieces.size();
+            pieces.add(((String) p).getBytes(StandardCharsets.UTF_8));
           }
         }
-        AiStream stream = AiStream.restored(room, client, id, connection, pieces, h.getBoolean("ended"), from,
-            System.currentTimeMillis());
+        AiStream stream = AiStream.restored(room, client, id, connection, pieces, (int) gap,
+            h.getBoolean("ended"), from, System.currentTimeMillis());
         stream.archivedChunks = h.getInteger("chunks");
         return stream;
       });

@@ -67,6 +67,7 @@ public final class AiRelayVerticle extends VerticleBase {
   private final Set<String> claiming = new java.util.HashSet<>();
   /** Answers copied into the cluster; null when not clustered or not wanted. */
   private AiArchive archive;
+  private boolean stopping;
   /** Restores from the archive under way, by answer key: a second resume waits for the first's. */
   private final Map<String, Future<AiStream>> restoring = new HashMap<>();
 
@@ -226,6 +227,11 @@ public final class AiRelayVerticle extends VerticleBase {
     return inbound.completion().compose(v -> vertx.eventBus().<BotStarted>request(Addresses.Supervisor.BOT_START,
         new BotRequest(room, botPeer(room), options.remotes(), signalingHost, signalingPort, token, Map.of()),
         new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true))).map(reply -> {
+          if (stopping) {
+            // Joined after this relay stopped (its room is released): nobody would ever close it.
+            vertx.eventBus().request(Addresses.Supervisor.botClose(reply.body().bot()), null);
+            throw new IllegalStateException("the relay stopped while its bot joined " + room);
+          }
           bots.put(room, reply.body().bot());
           LOG.info("AI bot " + botPeer(room) + " joined " + room + " (" + reply.body().bot() + ")");
           return reply.body();
@@ -322,7 +328,7 @@ public final class AiRelayVerticle extends VerticleBase {
     promptRate.take(message.room(), message.from(), prompt.id());
     AiStream stream = streams.open(message.room(), message.from(), prompt.id(), message.connection());
     conversation(stream.room, stream.client).onComplete(turns -> {
-      if (!stream.ended()) {
+      if (!stream.ended() && !stopping) {
         ask(stream, turns.succeeded() ? turns.result() : List.of(), prompt);
       }
     });
@@ -414,7 +420,7 @@ public final class AiRelayVerticle extends VerticleBase {
             return;
           }
           BatchAck ack = ar.result().body();
-          stream.next += ack.accepted();
+          stream.next = stream.after(stream.next, ack.accepted());
           if (ack.code() == null) {
             pump(stream);
           } else if (SendAck.retryable(ack.code())) {
@@ -434,6 +440,7 @@ public final class AiRelayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopping = true;
     for (AiStream stream : streams.all()) {
       if (stream.cancel != null) {
         stream.cancel.run();
@@ -444,11 +451,12 @@ public final class AiRelayVerticle extends VerticleBase {
     roomConsumers.values().forEach(c -> closing.add(c.unregister()));
     bots.values().stream().filter(bot -> bot != null).forEach(bot -> closing.add(vertx.eventBus()
         .request(Addresses.Supervisor.botClose(bot), null, new DeliveryOptions().setSendTimeout(10_000))));
-    List<String> held = List.copyOf(bots.keySet());
     return Future.join(closing)
-        // Its bots have left: the rooms are free for the other relays' next claim (its node may stay a member).
-        .eventually(() -> owners == null ? Future.succeededFuture()
-            : Future.join(held.stream().map(room -> owners.removeIfPresent(room, nodeId)).toList()))
+        // Its bots have left: every room recorded for this node (a failed join's too) is free for the other
+        // relays' next claim, though the node may stay a member.
+        .eventually(() -> owners == null ? Future.succeededFuture() : owners.entries().compose(held ->
+            Future.join(held.entrySet().stream().filter(e -> nodeId.equals(e.getValue()))
+                .map(e -> owners.removeIfPresent(e.getKey(), nodeId)).toList())))
         .eventually(() -> {
           backend.close();
           return Future.succeededFuture();

@@ -12,7 +12,11 @@ final class AiStream {
   final String room;
   final String client;
   final String id;
+  /** The pieces known, in order. */
   private final List<byte[]> pieces = new ArrayList<>();
+  /** A restored answer's unknown pieces: indices [gapAt, gapAt + gapLength) hold none (gapAt -1: no gap). */
+  private int gapAt = -1;
+  private int gapLength;
   private long textBytes;
   private boolean ended;
   private long endedAtMillis;
@@ -40,33 +44,57 @@ final class AiStream {
 
   /** Index the next piece will have. */
   int size() {
-    return pieces.size();
-  }
-
-  /** Up to {@code max} pieces from {@code from}; the unknown ones of a restored answer are left out. */
-  List<byte[]> pieces(int from, int max) {
-    return pieces.subList(from, Math.min(pieces.size(), from + max)).stream()
-        .filter(java.util.Objects::nonNull).toList();
+    return pieces.size() + gapLength;
   }
 
   /**
-   * An answer rebuilt from the archive: its pieces (null where unknown) and whether it had ended. One that had not
+   * Up to {@code max} pieces from index {@code from}, in order; a restored answer's unknown pieces are passed
+   * over (see {@link #after} for where the next call starts).
+   */
+  List<byte[]> pieces(int from, int max) {
+    int start = stored(from);
+    return List.copyOf(pieces.subList(start, Math.min(pieces.size(), start + max)));
+  }
+
+  /** The index after {@code taken} pieces given out by {@code pieces(from, ...)}. */
+  int after(int from, int taken) {
+    int next = stored(from) + taken;
+    return gapAt >= 0 && next >= gapAt ? next + gapLength : next;
+  }
+
+  /** Where index {@code index} is kept (an index in the gap: the first piece after it). */
+  private int stored(int index) {
+    if (gapAt < 0 || index < gapAt) {
+      return Math.min(index, pieces.size());
+    }
+    return Math.min(Math.max(gapAt, index - gapLength), pieces.size());
+  }
+
+  /**
+   * An answer rebuilt from the archive: its pieces in order, up to {@code gapLength} unknown ones before the last
+   * (an interrupted answer's end placed after what its client held), and whether it had ended. One that had not
    * was cut off with the relay streaming it, so it ends here, at {@code atLeast} or after its last known piece
-   * (whichever is later: the client may hold pieces the archive missed, and would drop a lower number).
+   * (whichever is later: the client may hold pieces the archive missed, and would drop a lower number). No
+   * memory is spent on unknown pieces, however far the client's {@code from} reaches.
    */
   static AiStream restored(String room, String client, String id, String connection, List<byte[]> pieces,
-      boolean ended, long atLeast, long nowMillis) {
+      int gapLength, boolean ended, long atLeast, long nowMillis) {
     AiStream stream = new AiStream(room, client, id, connection);
     stream.pieces.addAll(pieces);
-    stream.archived = pieces.size();
+    if (gapLength > 0) {
+      stream.gapAt = pieces.size() - 1;
+      stream.gapLength = gapLength;
+    }
+    stream.archived = stream.size();
     if (ended) {
       stream.ended = true;
       stream.endedAtMillis = nowMillis;
     } else {
-      while (stream.pieces.size() < atLeast) {
-        stream.pieces.add(null);
+      if (atLeast > stream.size()) {
+        stream.gapAt = stream.pieces.size();
+        stream.gapLength = (int) Math.min(atLeast - stream.size(), Integer.MAX_VALUE / 2);
       }
-      stream.end(new AiReply.Error(id, (long) stream.pieces.size(), AiErrorCode.INTERRUPTED,
+      stream.end(new AiReply.Error(id, (long) stream.size(), AiErrorCode.INTERRUPTED,
           "the relay streaming this answer stopped (its node left); ask again"), nowMillis);
     }
     return stream;
@@ -85,7 +113,7 @@ final class AiStream {
   }
 
   void addText(String text, int utf8Bytes) {
-    pieces.add(AiReply.encode(new AiReply.Delta(id, pieces.size(), text)));
+    pieces.add(AiReply.encode(new AiReply.Delta(id, size(), text)));
     textBytes += utf8Bytes;
   }
 
@@ -100,7 +128,7 @@ final class AiStream {
   /** Sends from {@code from} (clamped to what there is) to {@code to}, dropping any hand-over in flight. */
   void resumeTo(String to, long from) {
     connection = to;
-    next = (int) Math.min(from, pieces.size());
+    next = (int) Math.min(from, size());
     inFlight = false;
     epoch++;
   }

@@ -101,6 +101,15 @@ class AiArchiveTest {
     assertEquals(15, fromFourteen.size());
     assertEquals(14, json(fromFourteen.pieces(14, 1).get(0)).getInteger("n"));
     assertEquals(11, fromFourteen.pieces(0, 100).size(), "the unknown pieces are left out, not sent empty");
+    assertEquals(5, fromFourteen.after(0, 5));
+    assertEquals(15, fromFourteen.after(0, 11), "past the unknown ones to the end");
+    assertEquals(15, fromFourteen.after(12, 1), "from inside the gap, the next given is the end");
+    assertEquals(1, fromFourteen.pieces(12, 64).size());
+
+    // A client's from costs nothing, however far it reaches.
+    AiStream far = on(() -> archive.restore("room", "alice", "q2", "c2", 1_000_000_000_000L));
+    assertEquals(11, far.pieces(0, 100).size());
+    assertEquals(far.size(), far.after(0, 11));
 
     // Written back (as the relay that restored it does), it stays ended there at the same number.
     on(() -> {
