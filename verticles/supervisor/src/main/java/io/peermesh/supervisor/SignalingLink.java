@@ -10,8 +10,11 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.logging.Logger;
@@ -51,15 +54,15 @@ final class SignalingLink implements Seat {
   private final TokenBucket pace;
   private long drainTimer = -1;
   /**
-   * Messages with a {@code to}, by the {@code id} they were given, for a retry: while a session moves between
-   * nodes signaling answers {@code unknown-peer} for a few milliseconds (docs/PROTOCOL.md). The last 256.
+   * Negotiation messages (offer, answer, candidate) with a {@code to}, by the {@code id} they were given, in the
+   * order sent, for a retry: while a session moves between nodes signaling answers {@code unknown-peer} for a few
+   * milliseconds (docs/PROTOCOL.md). Kept {@link #RETRY_WINDOW_NANOS}, at most {@link #MAX_ADDRESSED}: a node
+   * holds thousands of links.
    */
-  private final Map<String, Addressed> addressed = new LinkedHashMap<>(16, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Addressed> eldest) {
-      return size() > 256;
-    }
-  };
+  private final Map<String, Addressed> addressed = new LinkedHashMap<>();
+  static final int MAX_ADDRESSED = 32;
+  static final long RETRY_WINDOW_NANOS = 2_000_000_000L;
+  private static final Set<String> RETRIED_TYPES = Set.of("offer", "answer", "candidate");
   private long nextId;
   /** Peers in the room as this link last heard: only a message to one still here is worth a retry. */
   private final Set<String> present = new HashSet<>();
@@ -67,7 +70,7 @@ final class SignalingLink implements Seat {
   private static final Set<String> RETRIED = Set.of("unknown-peer", "peer-unreachable");
   static final int MAX_TRIES = 3;
 
-  private record Addressed(JsonObject message, int tries) {}
+  private record Addressed(JsonObject message, int tries, long sentNanos) {}
   private SignalWire socket;
   private String resumeToken;
   private JsonObject joined;
@@ -218,10 +221,22 @@ final class SignalingLink implements Seat {
       return false;
     }
     String id = error.getString("ref");
-    addressed.put(id, new Addressed(sent.message(), sent.tries() + 1));
+    String to = sent.message().getString("to");
+    addressed.put(id, new Addressed(sent.message(), sent.tries() + 1, sent.sentNanos()));
+    // The candidates sent to that peer after it went while it was away too, and without the offer before them
+    // the peer drops them: they follow it again, in order (a candidate twice is harmless).
+    List<JsonObject> again = new ArrayList<>(List.of(sent.message()));
+    boolean later = false;
+    for (Map.Entry<String, Addressed> entry : addressed.entrySet()) {
+      JsonObject m = entry.getValue().message();
+      if (later && to.equals(m.getString("to")) && "candidate".equals(m.getString("type"))) {
+        again.add(m);
+      }
+      later |= entry.getKey().equals(id);
+    }
     vertx.setTimer(100L * (sent.tries() + 1), t -> {
-      if (!closed && present.contains(sent.message().getString("to"))) {
-        write(sent.message().encode());
+      if (!closed && present.contains(to)) {
+        again.forEach(m -> write(m.encode()));
       }
     });
     return true;
@@ -253,10 +268,20 @@ final class SignalingLink implements Seat {
    */
   @Override
   public boolean send(JsonObject message) {
-    // Relay frames are not kept: they can be large, and the channels they carry resend or supersede them.
-    if (message.getString("to") != null && !"relay".equals(message.getString("type"))) {
+    // Only negotiation is retried: relay frames can be large and their channels resend or supersede them, and a
+    // state report sent again late could read as a new one.
+    if (message.getString("to") != null && RETRIED_TYPES.contains(message.getString("type"))) {
+      long now = System.nanoTime();
       message = message.copy().put("id", "m" + ++nextId);
-      addressed.put(message.getString("id"), new Addressed(message, 0));
+      addressed.put(message.getString("id"), new Addressed(message, 0, now));
+      Iterator<Addressed> oldest = addressed.values().iterator();
+      while (oldest.hasNext()) {
+        Addressed first = oldest.next();
+        if (addressed.size() <= MAX_ADDRESSED && now - first.sentNanos() <= RETRY_WINDOW_NANOS) {
+          break;
+        }
+        oldest.remove();
+      }
     }
     return write(message.encode());
   }
