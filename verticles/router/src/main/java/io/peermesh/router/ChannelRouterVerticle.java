@@ -89,7 +89,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
             new Commit(channel, generation, upTo), toSupervisor));
     stuckCheck = vertx.setPeriodic(Math.max(50, options.sendTimeoutMs() / 4), id -> {
       if (commits.waiting()) {
-        commits.flush();
+        commits.passOverStuck();
       }
     });
     MessageConsumer<RouteJoin> join = vertx.eventBus().consumer(Addresses.Router.join(nodeId), this::onJoin);
@@ -168,10 +168,8 @@ public final class ChannelRouterVerticle extends VerticleBase {
   private void onRoster(Message<RouteRoster> msg) {
     RouteRoster change = msg.body();
     roster.apply(change);
-    // A hello is a router that started afresh: what the old one was sent and did not acknowledge is gone.
-    if (change.snapshot()) {
-      commits.nodeGone(change.node(), null);
-    }
+    // A snapshot may be a hello or a resent roster (the two look alike): a router that restarted and lost what it
+    // was sent is passed over as stuck, not at once.
     change.removed().forEach(room -> commits.nodeGone(change.node(), room));
     flushCommitsSoon();
     // A snapshot (a hello) gets every room routed here; a change only an acknowledgement.
@@ -406,6 +404,9 @@ public final class ChannelRouterVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(stuckCheck);
+    // Nothing will commit any more: the clients of the relays still running are acknowledged as before routing.
+    roomOf.keySet().forEach(connection -> vertx.eventBus().request(Addresses.Supervisor.holdAcks(connection),
+        new AckHold(HELD_CHANNELS, false), toSupervisor));
     List<String> routed = List.copyOf(rooms.keySet());
     rooms.values().forEach(route -> route.targets.values().forEach(TargetPump::stop));
     return routed.isEmpty() ? Future.succeededFuture()

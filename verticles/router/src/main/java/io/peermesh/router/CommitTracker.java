@@ -15,7 +15,8 @@ import java.util.logging.Logger;
  * highest number sent there and the highest that node acknowledged (cumulatively: the bus keeps one sender's
  * order); the commit is the highest number below every node's first unacknowledged one. A node that leaves the
  * room or the cluster holds nothing back; one that acknowledges nothing for {@code stuckNanos} while messages
- * wait is passed over (logged), so one stuck router cannot stop a room. Single-threaded (the router's context).
+ * wait is passed over (logged once) and holds nothing back until it acknowledges again, so one stuck router
+ * cannot stop a room, nor slow it again and again. Single-threaded (the router's context).
  */
 final class CommitTracker {
   private static final Logger LOG = Logger.getLogger(CommitTracker.class.getName());
@@ -32,6 +33,8 @@ final class CommitTracker {
     long committed;
     /** Other node → {highest sent, highest acknowledged, when its acknowledgements last moved}. */
     final Map<String, long[]> nodes = new HashMap<>();
+    /** Nodes passed over as stuck: left out until they acknowledge again. */
+    final Set<String> passedOver = new HashSet<>();
 
     Source(String room, long generation) {
       this.room = room;
@@ -67,6 +70,9 @@ final class CommitTracker {
     source.highest = seq;
     long now = nanoClock.getAsLong();
     for (String node : nodes) {
+      if (source.passedOver.contains(node)) {
+        continue;
+      }
       long[] state = source.nodes.computeIfAbsent(node, n -> new long[] {0, 0, now});
       if (state[0] <= state[1]) {
         // Nothing was waiting at that node: the wait for this message starts now.
@@ -81,7 +87,15 @@ final class CommitTracker {
   void acked(String node, String connection, String channel, long generation, long upTo) {
     String key = key(connection, channel);
     Source source = sources.get(key);
-    long[] state = source == null || source.generation != generation ? null : source.nodes.get(node);
+    if (source == null || source.generation != generation) {
+      return;
+    }
+    if (source.passedOver.remove(node)) {
+      // Back: it holds what it acknowledges, and from now on holds the commit back again.
+      source.nodes.put(node, new long[] {upTo, upTo, nanoClock.getAsLong()});
+      return;
+    }
+    long[] state = source.nodes.get(node);
     if (state != null && upTo > state[1]) {
       state[1] = upTo;
       state[2] = nanoClock.getAsLong();
@@ -92,8 +106,11 @@ final class CommitTracker {
   /** Node {@code node} no longer routes {@code room} (null: any room; it left the cluster). */
   void nodeGone(String node, String room) {
     sources.forEach((key, source) -> {
-      if ((room == null || source.room.equals(room)) && source.nodes.remove(node) != null) {
-        dirty.add(key);
+      if (room == null || source.room.equals(room)) {
+        source.passedOver.remove(node);
+        if (source.nodes.remove(node) != null) {
+          dirty.add(key);
+        }
       }
     });
   }
@@ -109,8 +126,8 @@ final class CommitTracker {
     }
   }
 
-  /** Sends the commits that moved; passes over nodes stuck past {@code stuckNanos}. */
-  void flush() {
+  /** Passes over the nodes stuck past {@code stuckNanos}, then sends the commits that moved (periodically). */
+  void passOverStuck() {
     long now = nanoClock.getAsLong();
     for (Map.Entry<String, Source> entry : sources.entrySet()) {
       Source source = entry.getValue();
@@ -121,10 +138,16 @@ final class CommitTracker {
           LOG.warning("node " + node.getKey() + " acknowledged nothing of " + entry.getKey().replace('\n', '/')
               + " for " + stuckNanos / 1_000_000 + " ms; its messages no longer hold the sender's acks back");
           it.remove();
+          source.passedOver.add(node.getKey());
           dirty.add(entry.getKey());
         }
       }
     }
+    flush();
+  }
+
+  /** Sends the commits that moved since the last flush (only the sources that changed are looked at). */
+  void flush() {
     for (String key : dirty) {
       Source source = sources.get(key);
       if (source == null) {

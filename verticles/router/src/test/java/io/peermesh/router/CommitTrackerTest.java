@@ -69,23 +69,35 @@ class CommitTrackerTest {
   }
 
   @Test
-  void aStuckNodeIsPassedOverAfterTheTimeout() {
+  void aStuckNodeIsPassedOverAfterTheTimeoutUntilItAcknowledgesAgain() {
     tracker.sent("r", "c1", "code-sync", 0, 1, Set.of("n2"));
     now += 1_000;
-    tracker.flush();
+    tracker.passOverStuck();
     assertEquals(List.of(), commits, "not past the timeout yet");
     now += 1;
-    tracker.flush();
+    tracker.passOverStuck();
     assertEquals(List.of("c1 code-sync g0 1"), commits);
+    // Passed over, it holds nothing back while it stays silent: no stall per timeout.
+    tracker.sent("r", "c1", "code-sync", 0, 2, Set.of("n2"));
+    tracker.flush();
+    assertEquals("c1 code-sync g0 2", commits.get(commits.size() - 1));
+    // Back (it acknowledges): from then on it counts again.
+    tracker.acked("n2", "c1", "code-sync", 0, 2);
+    tracker.sent("r", "c1", "code-sync", 0, 3, Set.of("n2"));
+    tracker.flush();
+    assertEquals(2, commits.size(), "3 waits for n2 again");
+    tracker.acked("n2", "c1", "code-sync", 0, 3);
+    tracker.flush();
+    assertEquals("c1 code-sync g0 3", commits.get(commits.size() - 1));
     // A node that keeps acknowledging is never passed over, however long the stream.
-    tracker.sent("r", "c1", "code-sync", 0, 2, Set.of("n3"));
-    for (long seq = 3; seq < 10; seq++) {
+    tracker.sent("r", "c1", "code-sync", 0, 4, Set.of("n3"));
+    for (long seq = 5; seq < 12; seq++) {
       now += 600;
       tracker.acked("n3", "c1", "code-sync", 0, seq - 1);
       tracker.sent("r", "c1", "code-sync", 0, seq, Set.of("n3"));
-      tracker.flush();
+      tracker.passOverStuck();
     }
-    assertEquals("c1 code-sync g0 8", commits.get(commits.size() - 1));
+    assertEquals("c1 code-sync g0 10", commits.get(commits.size() - 1));
   }
 
   @Test
