@@ -97,15 +97,15 @@ export class ChannelMux {
    * The remote is a new instance (a restarted server-side connection, a peer that started over): it numbers from
    * 1. If anything was exchanged with the old one, every sequenced channel starts over at 1 both ways: what was
    * sent but not acknowledged is dropped, what was never sent is kept, renumbered. As the Java supervisor does.
-   * @returns {number} messages dropped
+   * @returns {Array<{channel: string, data: Uint8Array}>} the messages dropped, oldest first per channel
    */
   startOver() {
     const exchanged = [...this.sequenced.values()]
       .some((s) => s.highestTransmitted > 0 || s.receiver.deliveredUpTo > 0);
     if (!exchanged) {
-      return 0;
+      return [];
     }
-    let dropped = 0;
+    const dropped = [];
     for (const [label, old] of this.sequenced) {
       const fresh = {
         sender: new ReliableSender(this.o.resendMaxMessages, this.o.resendMaxBytes),
@@ -118,7 +118,7 @@ export class ChannelMux {
       };
       for (let seq = old.sender.firstUnacked; seq < old.sender.nextSeq; seq++) {
         if (seq <= old.highestTransmitted) {
-          dropped++;
+          dropped.push({ channel: label, data: old.sender.payload(seq) });
         } else {
           fresh.sender.enqueue(old.sender.payload(seq));
         }
@@ -126,6 +126,21 @@ export class ChannelMux {
       this.sequenced.set(label, fresh);
     }
     return dropped;
+  }
+
+  /**
+   * Every message of the sequenced channels not acknowledged by the remote (sent or waiting), oldest first per
+   * channel: what a remote that is gone for good may or may not have had.
+   * @returns {Array<{channel: string, data: Uint8Array}>}
+   */
+  unconfirmed() {
+    const out = [];
+    for (const [label, s] of this.sequenced) {
+      for (let seq = s.sender.firstUnacked; seq < s.sender.nextSeq; seq++) {
+        out.push({ channel: label, data: s.sender.payload(seq) });
+      }
+    }
+    return out;
   }
 
   /** Switches paths (null: none). Sequenced channels rewind to their oldest unacknowledged message. */

@@ -22,6 +22,10 @@
  * - `message`      {from, channel, data: Uint8Array, seq}   seq: sequence number on code-sync/ai-stream, else 0
  * - `file-progress` {direction: 'in'|'out', peer, id, name, size, transferred}
  * - `file`         {from, id, name, size, type, sha256, actualSha256, ok, blob, bytes}
+ * - `unconfirmed`  {peer, reason, messages: [{channel, data}]}   code-sync/ai-stream messages the peer never
+ *                  acknowledged, when it left for good (reason as `peer-left`) or came back as a new instance
+ *                  (`started-over`): it may or may not have had them (with a routed relay: the room did not);
+ *                  resend what still matters
  * - `signaling`    {state: connecting|open|reconnecting|closed, attempt?, resumed?}
  * - `error`        {code, message, fatal, peer?, ref?}
  * - `closed`       {reason}
@@ -380,10 +384,19 @@ export class PeerMeshClient extends EventTarget {
       return;
     }
     this.remotes.delete(peer);
+    const unconfirmed = remote.mux.unconfirmed();
     remote.close(`remote left: ${reason}`);
+    this._unconfirmed(peer, reason, unconfirmed);
     this.files.onPeerGone(peer, reason);
     this._emit('peer-left', { peer, reason });
     this._emit('peers', { peers: this.peers() });
+  }
+
+  /** Hands the application the messages a peer never acknowledged (event `unconfirmed`), if any. */
+  _unconfirmed(peer, reason, messages) {
+    if (messages.length > 0) {
+      this._emit('unconfirmed', { peer, reason, messages });
+    }
   }
 
   _onSignal(m) {

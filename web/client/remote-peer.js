@@ -260,9 +260,10 @@ export class RemotePeer {
           // A new instance of the remote's end numbers from 1 (a restarted bot connection): so do we, once
           // anything was exchanged with the old one.
           const dropped = this.mux.startOver();
-          for (let i = 0; i < dropped; i++) {
+          for (let i = 0; i < dropped.length; i++) {
             this._count('dropped-on-start-over');
           }
+          this.client._unconfirmed(this.remote, 'started-over', dropped);
           this._remoteStartedOver();
         }
         break;

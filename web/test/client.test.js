@@ -28,3 +28,25 @@ test('a malformed connectTo is refused with bad-config', () => {
       JSON.stringify(connectTo));
   }
 });
+
+test('a peer that leaves hands back the code-sync messages it never acknowledged', () => {
+  const client = new PeerMeshClient({ url: URL, room: 'r' });
+  client.peerId = 'alice';
+  const events = [];
+  client.addEventListener('unconfirmed', (e) => events.push(e.detail));
+  const remote = client._addPeer('relay-bob', true);
+  remote.mux.offer('code-sync', new TextEncoder().encode('edit 1'));
+  remote.mux.offer('ai-stream', new TextEncoder().encode('ask'));
+  remote.mux.offer('presence', new TextEncoder().encode('here'));
+  client._onSignal({ type: 'peer-left', room: 'r', peer: 'relay-bob', reason: 'node-lost' });
+  assert.equal(events.length, 1);
+  assert.equal(events[0].peer, 'relay-bob');
+  assert.equal(events[0].reason, 'node-lost');
+  assert.deepEqual(events[0].messages.map((m) => `${m.channel}:${new TextDecoder().decode(m.data)}`),
+    ['code-sync:edit 1', 'ai-stream:ask'], 'the sequenced channels only, in order');
+  // A peer with nothing outstanding leaves quietly.
+  client._addPeer('carol', true);
+  client._onSignal({ type: 'peer-left', room: 'r', peer: 'carol', reason: 'left' });
+  assert.equal(events.length, 1);
+  client.close();
+});

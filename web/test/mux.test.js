@@ -124,7 +124,7 @@ test('after the remote starts over, sequenced channels number from 1 both ways; 
   const enc = (t) => new TextEncoder().encode(t);
   const a = new ChannelMux(OPTIONS, sink, () => 0);
   a.offer('code-sync', enc('queued first'));
-  assert.equal(a.startOver(), 0, 'nothing exchanged: nothing changes');
+  assert.deepEqual(a.startOver(), [], 'nothing exchanged: nothing changes');
   const link = (to) => ({ send: (label, f) => { to.onFrame(label, f); return true; }, buffered: () => 0, ready: () => true });
   const old = new ChannelMux(OPTIONS, sink, () => 0);
   old.usePath(link(a));
@@ -134,7 +134,11 @@ test('after the remote starts over, sequenced channels number from 1 both ways; 
   // The old instance goes without acknowledging; a message is offered with no path; a new instance comes.
   a.usePath(null);
   a.offer('code-sync', enc('never sent'));
-  assert.equal(a.startOver(), 1, 'the message the old instance never acknowledged is dropped');
+  assert.deepEqual(a.unconfirmed().map((m) => `${m.channel}:${new TextDecoder().decode(m.data)}`),
+    ['code-sync:queued first', 'code-sync:never sent'], 'neither was acknowledged');
+  const dropped = a.startOver();
+  assert.deepEqual(dropped.map((m) => `${m.channel}:${new TextDecoder().decode(m.data)}`),
+    ['code-sync:queued first'], 'the message the old instance never acknowledged is dropped, and handed back');
   const fresh = new ChannelMux(OPTIONS, sink, () => 0);
   fresh.usePath(link(a));
   a.usePath(link(fresh));
