@@ -419,8 +419,22 @@ export class PeerMeshClient extends EventTarget {
         remote = this._replacePeer(remote);
       }
     }
+    if (!remote && m.type === 'offer' && !this.linksWith(m.from)) {
+      // Not a peer of ours (connectTo): say so, or it offers again and again.
+      this.signaling?.send({ type: 'state', to: m.from, state: 'declined', reason: 'not in connectTo' });
+      this._count('signal.declined');
+      return;
+    }
     if (!remote) {
       this._count('signal.unknown-sender');
+      return;
+    }
+    if (m.type === 'state' && m.state === 'declined') {
+      // It links with other peers only (its connectTo): no link is made until it joins again or offers itself.
+      this._count('signal.declined-by-peer');
+      this.remotes.delete(m.from);
+      remote.close(`declined by ${m.from}`);
+      this._emit('peers', { peers: this.peers() });
       return;
     }
     if (m.type === 'state') {

@@ -50,3 +50,28 @@ test('a peer that leaves hands back the code-sync messages it never acknowledged
   assert.equal(events.length, 1);
   client.close();
 });
+
+test('an offer from a peer outside connectTo is declined, and a declining peer is left alone', () => {
+  const picky = new PeerMeshClient({ url: URL, room: 'r', connectTo: ['relay-alice'] });
+  picky.peerId = 'carol';
+  const sent = [];
+  picky.signaling = { send: (m) => sent.push(m), close: () => {} };
+  picky._onSignal({ type: 'offer', from: 'bob', sdp: 'v=0', connection: 1 });
+  assert.deepEqual(sent, [{ type: 'state', to: 'bob', state: 'declined', reason: 'not in connectTo' }]);
+  assert.equal(picky.remotes.size, 0);
+  picky.close();
+
+  const mesh = new PeerMeshClient({ url: URL, room: 'r' });
+  mesh.peerId = 'bob';
+  const peers = [];
+  mesh.addEventListener('peers', (e) => peers.push(e.detail.peers.map((p) => p.peer)));
+  mesh._addPeer('carol', true);
+  assert.ok(mesh.remotes.has('carol'));
+  mesh._onSignal({ type: 'state', from: 'carol', state: 'declined', reason: 'not in connectTo' });
+  assert.equal(mesh.remotes.has('carol'), false, 'no more offers to a peer that declined');
+  assert.deepEqual(peers[peers.length - 1], []);
+  // It may still want us later: its own offer starts a link.
+  mesh._onSignal({ type: 'offer', from: 'carol', sdp: 'v=0', connection: 1 });
+  assert.ok(mesh.remotes.has('carol'));
+  mesh.close();
+});

@@ -427,7 +427,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       case "relay" -> onRelay(message);
       case "state" -> {
         String state = message.getString("state");
-        if ("relay-only".equals(state)) {
+        if ("declined".equals(state)) {
+          // The remote links with other peers only (a browser's connectTo): retrying would never succeed.
+          end("declined by " + request.remote() + ": " + message.getString("reason", "no reason given"));
+        } else if ("relay-only".equals(state)) {
           relayOnlyNext = true;
         } else if ("reconnecting".equals(state)) {
           relayOnlyNext = false;

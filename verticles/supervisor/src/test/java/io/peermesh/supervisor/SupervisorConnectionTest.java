@@ -118,4 +118,20 @@ class SupervisorConnectionTest {
       harness.close(bot);
     }
   }
+
+  /** A browser whose connectTo leaves this supervisor out declines its offer: the supervisor stops at once. */
+  @Test
+  void aRemoteThatDeclinesEndsTheConnectionInsteadOfRetries() {
+    try (SignalClient browser = SignalClient.connect(harness.vertx, harness.signalingPort)) {
+      browser.joinDev("declining", "aa-picky");
+      String bot = harness.start("declining", "zz-bot", "aa-picky", Map.of());
+      io.vertx.core.json.JsonObject offer = browser.await("offer");
+      assertEquals("zz-bot", offer.getString("from"));
+      browser.send(new io.vertx.core.json.JsonObject().put("type", "state").put("to", "zz-bot")
+          .put("state", "declined").put("reason", "not in connectTo"));
+      StateChange closed = harness.awaitState(s -> s.connection().equals(bot) && s.to().equals("closed"),
+          Duration.ofSeconds(10), "the supervisor to close");
+      assertEquals("declined by aa-picky: not in connectTo", closed.reason());
+    }
+  }
 }
