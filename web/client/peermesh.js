@@ -419,8 +419,9 @@ export class PeerMeshClient extends EventTarget {
         remote = this._replacePeer(remote);
       }
     }
-    if (!remote && m.type === 'offer' && !this.linksWith(m.from)) {
-      // Not a peer of ours (connectTo): say so, or it offers again and again.
+    if (!remote && !this.linksWith(m.from)
+        && (m.type === 'offer' || (m.type === 'state' && m.state !== 'declined'))) {
+      // Not a peer of ours (connectTo): say so, or it offers (or waits for our offer) again and again.
       this.signaling?.send({ type: 'state', to: m.from, state: 'declined', reason: 'not in connectTo' });
       this._count('signal.declined');
       return;

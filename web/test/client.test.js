@@ -59,6 +59,10 @@ test('an offer from a peer outside connectTo is declined, and a declining peer i
   picky._onSignal({ type: 'offer', from: 'bob', sdp: 'v=0', connection: 1 });
   assert.deepEqual(sent, [{ type: 'state', to: 'bob', state: 'declined', reason: 'not in connectTo' }]);
   assert.equal(picky.remotes.size, 0);
+  // A polite peer waits for our offer while it reports its state: declined too; a decline is not answered.
+  picky._onSignal({ type: 'state', from: 'dave', state: 'connecting', previous: 'idle' });
+  picky._onSignal({ type: 'state', from: 'erin', state: 'declined', reason: 'not in connectTo' });
+  assert.deepEqual(sent.map((m) => m.to), ['bob', 'dave']);
   picky.close();
 
   const mesh = new PeerMeshClient({ url: URL, room: 'r' });

@@ -56,6 +56,8 @@ final class BotVerticle extends VerticleBase {
   private final Launcher launcher;
   /** Connection id by remote: started or starting. */
   private final Map<String, String> connections = new HashMap<>();
+  /** Remotes that declined the bot (their connectTo leaves it out): not tried again until they join again. */
+  private final java.util.Set<String> declined = new java.util.HashSet<>();
   /** Connections whose supervisor is up (their send addresses answer), by remote. */
   private final Map<String, String> up = new HashMap<>();
   private SignalingLink link;
@@ -118,6 +120,7 @@ final class BotVerticle extends VerticleBase {
     } else if (type.equals("peer-left")) {
       String connection = connections.remove(peer);
       up.remove(peer);
+      declined.remove(peer);
       if (connection != null) {
         // The remote is gone for good (a resuming one is not reported as left): so is the connection.
         vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
@@ -126,7 +129,8 @@ final class BotVerticle extends VerticleBase {
   }
 
   private void connect(String remote) {
-    if (stopping || remote.equals(self) || connections.containsKey(remote) || !seat.isPresent(remote)
+    if (stopping || remote.equals(self) || connections.containsKey(remote) || declined.contains(remote)
+        || !seat.isPresent(remote)
         || remotes != null && !remotes.matcher(remote).matches()) {
       return;
     }
@@ -149,8 +153,15 @@ final class BotVerticle extends VerticleBase {
       vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
     } else {
       up.put(remote, connection);
-      // Its supervisor stops on its own when it gives up: a remote still here then gets a new connection.
-      launched.result().whenStopped().onComplete(v -> context.runOnContext(w -> ended(remote, connection)));
+      // Its supervisor stops on its own when it gives up: a remote still here then gets a new connection, unless
+      // it declined the bot.
+      SupervisorVerticle supervisor = launched.result();
+      supervisor.whenStopped().onComplete(v -> context.runOnContext(w -> {
+        if (supervisor.declined()) {
+          declined.add(remote);
+        }
+        ended(remote, connection);
+      }));
     }
   }
 

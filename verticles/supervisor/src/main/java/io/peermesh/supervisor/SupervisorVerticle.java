@@ -220,6 +220,13 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     return stopped.future();
   }
 
+  /** Whether the remote declined the connection (it links with other peers only): starting again is useless. */
+  boolean declined() {
+    return declined;
+  }
+
+  private volatile boolean declined;
+
   private final Promise<Void> stopped = Promise.promise();
 
   @Override
@@ -429,6 +436,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         String state = message.getString("state");
         if ("declined".equals(state)) {
           // The remote links with other peers only (a browser's connectTo): retrying would never succeed.
+          declined = true;
           end("declined by " + request.remote() + ": " + message.getString("reason", "no reason given"));
         } else if ("relay-only".equals(state)) {
           relayOnlyNext = true;
