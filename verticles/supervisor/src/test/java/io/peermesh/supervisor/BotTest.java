@@ -172,6 +172,46 @@ class BotTest {
   }
 
   @Test
+  void aPeerThatDeclinesTheBotIsNotTriedAgainUntilItRejoins() throws Exception {
+    String room = "bots-declined";
+    BotStarted bot = bot(room, "ai-declined", "client-.*");
+    try (io.peermesh.shared.testing.SignalClient picky = io.peermesh.shared.testing.SignalClient.connect(
+        harness.vertx, harness.signalingPort)) {
+      picky.joinDev(room, "client-picky");
+      // The bot is the polite side here: it reports its state and waits for an offer, which never comes.
+      io.vertx.core.json.JsonObject report = picky.await("state");
+      assertEquals("ai-declined", report.getString("from"));
+      String first = botConnectionStarted(bot.bot(), "client-picky");
+      picky.send(new io.vertx.core.json.JsonObject().put("type", "state").put("to", "ai-declined")
+          .put("state", "declined").put("reason", "not in connectTo"));
+      harness.awaitState(s -> s.connection().equals(first) && s.to().equals("closed"), UP, "the declined one closes");
+      harness.clearStates();
+      // Twice the restart delay: a connection that gave up would have been started again by now.
+      Await.result(io.vertx.core.Future.future(p -> harness.vertx.setTimer(2 * BotVerticle.RESTART_DELAY_MS,
+          t -> p.complete())));
+      assertTrue(harness.states.stream().noneMatch(s -> s.connection().startsWith(bot.bot() + ".client-picky.")),
+          "the bot tried again: " + harness.states);
+      assertEquals(List.of(), Await.result(harness.vertx.eventBus().<BotPeers>request(
+          Addresses.Supervisor.botPeers(bot.bot()), null)).body().remotes());
+      picky.send(new io.vertx.core.json.JsonObject().put("type", "leave"));
+      picky.awaitClose();
+    }
+    // Back in the room: a new instance, tried again.
+    try (io.peermesh.shared.testing.SignalClient again = io.peermesh.shared.testing.SignalClient.connect(
+        harness.vertx, harness.signalingPort)) {
+      again.joinDev(room, "client-picky");
+      assertEquals("ai-declined", again.await("state").getString("from"));
+    }
+    Await.result(harness.vertx.eventBus().request(Addresses.Supervisor.botClose(bot.bot()), null));
+  }
+
+  /** The id of the bot's first connection to {@code remote} once its supervisor reports a state. */
+  private static String botConnectionStarted(String bot, String remote) {
+    return harness.awaitState(s -> s.connection().startsWith(bot + "." + remote + "."), UP,
+        bot + " starting a connection to " + remote).connection();
+  }
+
+  @Test
   void refusesABadRequest() {
     AssertionError badPattern = assertThrows(AssertionError.class, () -> bot("bots-bad", "ai-x", "client-(["));
     assertEquals(SupervisorManagerVerticle.BAD_REQUEST, ((ReplyException) badPattern.getCause()).failureCode());
