@@ -225,6 +225,8 @@ export class PeerMeshClient extends EventTarget {
     this.peerId = null;
     /** @type {Map<string, RemotePeer>} */
     this.remotes = new Map();
+    /** Peers that declined a link with us (their connectTo): left alone until they rejoin or offer. */
+    this.declinedBy = new Set();
     /** @type {RTCIceServer[]} */
     this.iceServers = [];
     this.relayAvailable = false;
@@ -326,6 +328,11 @@ export class PeerMeshClient extends EventTarget {
     this.relayAvailable = this.iceServers.some((s) => typeof s.username === 'string');
     const listed = new Set(m.peers.map((p) => p.peer).filter((p) => p !== m.peer));
     const before = new Set(this.remotes.keys());
+    for (const peer of [...this.declinedBy]) {
+      if (!listed.has(peer)) {
+        this.declinedBy.delete(peer);
+      }
+    }
     for (const peer of before) {
       if (!listed.has(peer)) {
         this._removePeer(peer, 'gone');
@@ -365,7 +372,8 @@ export class PeerMeshClient extends EventTarget {
   }
 
   _addPeer(peer, announce, generationFloor = this.generationBase) {
-    if (this.remotes.has(peer) || peer === this.peerId || this.closed || !this.linksWith(peer)) {
+    if (this.remotes.has(peer) || peer === this.peerId || this.closed || !this.linksWith(peer)
+        || this.declinedBy.has(peer)) {
       return this.remotes.get(peer);
     }
     const remote = new RemotePeer(this, peer, generationFloor);
@@ -381,6 +389,9 @@ export class PeerMeshClient extends EventTarget {
   _removePeer(peer, reason) {
     const remote = this.remotes.get(peer);
     if (!remote) {
+      if (this.declinedBy.delete(peer)) {
+        this._emit('peer-left', { peer, reason });
+      }
       return;
     }
     this.remotes.delete(peer);
@@ -402,6 +413,7 @@ export class PeerMeshClient extends EventTarget {
   _onSignal(m) {
     switch (m.type) {
       case 'peer-joined':
+        this.declinedBy.delete(m.peer);
         this._addPeer(m.peer, true);
         return;
       case 'peer-left':
@@ -411,6 +423,8 @@ export class PeerMeshClient extends EventTarget {
     }
     let remote = this.remotes.get(m.from);
     if (m.type === 'offer') {
+      // A peer that declined us may want us after all: its offer says so.
+      this.declinedBy.delete(m.from);
       if (!remote) {
         // The offer overtook its peer-joined (they travel different ways between nodes).
         remote = this._addPeer(m.from, true);
@@ -434,7 +448,11 @@ export class PeerMeshClient extends EventTarget {
       // It links with other peers only (its connectTo): no link is made until it joins again or offers itself.
       this._count('signal.declined-by-peer');
       this.remotes.delete(m.from);
+      this.declinedBy.add(m.from);
+      const unconfirmed = remote.mux.unconfirmed();
       remote.close(`declined by ${m.from}`);
+      this.files.onPeerGone(m.from, 'declined');
+      this._unconfirmed(m.from, 'declined', unconfirmed);
       this._emit('peers', { peers: this.peers() });
       return;
     }
@@ -448,7 +466,9 @@ export class PeerMeshClient extends EventTarget {
   _replacePeer(old) {
     const floor = Math.max(old.generation + 1, this.generationBase);
     this.remotes.delete(old.remote);
+    const unconfirmed = old.mux.unconfirmed();
     old.close('replaced');
+    this._unconfirmed(old.remote, 'replaced', unconfirmed);
     return this._addPeer(old.remote, false, floor);
   }
 

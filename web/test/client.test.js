@@ -74,6 +74,7 @@ test('an offer from a peer outside connectTo is declined, and a declining peer i
   mesh._onSignal({ type: 'state', from: 'carol', state: 'declined', reason: 'not in connectTo' });
   assert.equal(mesh.remotes.has('carol'), false, 'no more offers to a peer that declined');
   assert.deepEqual(peers[peers.length - 1], []);
+  assert.equal(mesh._addPeer('carol', true), undefined, 'a resumed session does not add it again');
   // It may still want us later: its own offer starts a link.
   mesh._onSignal({ type: 'offer', from: 'carol', sdp: 'v=0', connection: 1 });
   assert.ok(mesh.remotes.has('carol'));

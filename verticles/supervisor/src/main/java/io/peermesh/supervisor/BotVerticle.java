@@ -87,6 +87,8 @@ final class BotVerticle extends VerticleBase {
     // (each closes and, its remote still here, is started again), and the roster is the room's as it is now.
     link.onFreshJoin(joined -> {
       seat.joined(joined);
+      // Peers may have left and come back unseen: each gets a chance again.
+      declined.clear();
       connections.values().forEach(connection -> vertx.eventBus().request(Addresses.Supervisor.close(connection),
           null));
       seat.present().forEach(this::connect);
@@ -157,7 +159,7 @@ final class BotVerticle extends VerticleBase {
       // it declined the bot.
       SupervisorVerticle supervisor = launched.result();
       supervisor.whenStopped().onComplete(v -> context.runOnContext(w -> {
-        if (supervisor.declined()) {
+        if (supervisor.declined() && connection.equals(connections.get(remote))) {
           declined.add(remote);
         }
         ended(remote, connection);
