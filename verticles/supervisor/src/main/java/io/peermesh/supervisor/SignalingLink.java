@@ -314,11 +314,6 @@ final class SignalingLink implements Seat {
     }
   }
 
-  /** Messages waiting to be written (for tests and stats). */
-  int queued() {
-    return queued.size();
-  }
-
   @Override
   public Future<Void> close() {
     closed = true;

@@ -40,12 +40,6 @@ class SharedSeatTest {
     Await.result(done.future());
   }
 
-  private <T> T onOwner(java.util.function.Supplier<T> task) {
-    Promise<T> done = Promise.promise();
-    owner.runOnContext(v -> done.complete(task.get()));
-    return Await.result(done.future());
-  }
-
   /** Opens a view on the connection's context; its messages (type from sender) and "open"/"refused" go to the queue. */
   private LinkedBlockingQueue<String> open(String remote, long instance) {
     LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
