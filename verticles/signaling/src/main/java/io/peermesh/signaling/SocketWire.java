@@ -39,6 +39,8 @@ interface SocketWire {
     Runnable onClosed = () -> {};
     MessageConsumer<String> up;
     private boolean closed;
+    /** The wait for the client's close; cancelled when it comes, so a closed socket is not kept for its length. */
+    private long closeWait = -1;
 
     Local(Vertx vertx, String down) {
       this.vertx = vertx;
@@ -58,7 +60,7 @@ interface SocketWire {
         vertx.eventBus().send(down, reason, LocalSocket.close(code));
         ended();
         // The client's own close ends the wait; a client that vanished without one ends it here.
-        vertx.setTimer(LocalSocket.CLOSE_WAIT_MS, id -> up.unregister());
+        closeWait = vertx.setTimer(LocalSocket.CLOSE_WAIT_MS, id -> up.unregister());
       }
     }
 
@@ -70,6 +72,9 @@ interface SocketWire {
       if (!closed) {
         vertx.eventBus().send(down, "closed", LocalSocket.close(CloseCodes.NORMAL));
         ended();
+      }
+      if (closeWait >= 0) {
+        vertx.cancelTimer(closeWait);
       }
       up.unregister();
       if (frame.replyAddress() != null) {
