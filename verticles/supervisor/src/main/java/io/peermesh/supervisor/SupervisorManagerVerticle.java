@@ -68,7 +68,8 @@ public final class SupervisorManagerVerticle extends VerticleBase {
         limits.getInteger("factories", 0) > 0 ? limits.getInteger("factories") : defaults.factories(),
         limits.getInteger("maxConnectionsPerFactory", defaults.maxConnectionsPerFactory()),
         limits.getLong("maxConnectionsServed", defaults.maxConnectionsServed()),
-        limits.getInteger("reservedDescriptors", defaults.reservedDescriptors()));
+        limits.getInteger("reservedDescriptors", defaults.reservedDescriptors()),
+        limits.getInteger("linksInStock", defaults.linksInStock()));
     // Factories are per JVM; a private pool is for tests that need their own limits.
     pool = limits.getBoolean("private", false) ? new FactoryPool(configured) : FactoryPool.shared(configured);
     nodeId = config().getString("nodeId", "local");

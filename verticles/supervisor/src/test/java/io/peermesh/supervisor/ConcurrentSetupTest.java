@@ -3,20 +3,36 @@ package io.peermesh.supervisor;
 import io.peermesh.shared.testing.Await;
 import io.peermesh.shared.testing.NetworkNamespace;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
-/** Many pairs requested at once, each in its own room, all connect. */
+/**
+ * Many pairs requested at once, each in its own room, all connect: with links taken from the pool's stock
+ * (the first ones) and built while joining (the rest), and with no stock, every supervisor building its own
+ * while it joins (signals that arrive before it is done wait for it).
+ */
 class ConcurrentSetupTest {
 
   @Test
   void pairsRequestedAtOnceAllConnect() {
+    connectFivePairsAtOnce(SupervisorHarness::new);
+  }
+
+  @Test
+  void pairsRequestedAtOnceAllConnectWithNoLinksInStock() {
+    connectFivePairsAtOnce(() -> new SupervisorHarness(new JsonObject(), new JsonObject().put("pool",
+        new JsonObject().put("private", true).put("linksInStock", 0))));
+  }
+
+  private static void connectFivePairsAtOnce(Supplier<SupervisorHarness> harnesses) {
     NetworkNamespace.requireInCi();
     NetworkNamespace.assume();
-    try (SupervisorHarness harness = new SupervisorHarness()) {
+    try (SupervisorHarness harness = harnesses.get()) {
       List<Future<String>> all = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         all.add(harness.request("many-" + i, "many-" + i + "-a", "many-" + i + "-b", Map.of()).map(s -> s.connection()));

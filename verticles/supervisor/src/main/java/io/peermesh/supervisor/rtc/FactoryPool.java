@@ -5,11 +5,20 @@ import dev.onvoid.webrtc.media.audio.HeadlessAudioDeviceModule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
@@ -23,20 +32,33 @@ import java.util.stream.Stream;
  * internals alive, so memory stays and two native threads per disposed factory leak as well
  * (docs/SUPERVISOR.md). What works is recycling the process: after {@code maxConnectionsServed} connections
  * the pool refuses new ones, so the node drains and its clients resume on other nodes.
+ *
+ * <p>Set-up: building a connection and its five channels is ~2-4 ms of blocking calls into libwebrtc, a third
+ * of a set-up. The pool keeps {@link Limits#linksInStock} links per factory built ahead of need (on a thread of
+ * its own) for supervisors to take, and builds another after each one taken.
  */
 public final class FactoryPool {
   /** Limits of one pool. */
   public record Limits(int factories, int maxConnectionsPerFactory, long maxConnectionsServed,
-      int reservedDescriptors) {
+      int reservedDescriptors, int linksInStock) {
     public Limits {
-      if (factories <= 0 || maxConnectionsPerFactory <= 0 || maxConnectionsServed <= 0 || reservedDescriptors < 0) {
+      if (factories <= 0 || maxConnectionsPerFactory <= 0 || maxConnectionsServed <= 0 || reservedDescriptors < 0
+          || linksInStock < 0) {
         throw new IllegalArgumentException("factory pool limits must be positive");
       }
     }
 
-    /** About one factory per core, 2,000 each (the cliff is near 2,500), recycle after 50,000 (~3.4 GB leaked). */
+    /** Limits with no links in stock. */
+    public Limits(int factories, int maxConnectionsPerFactory, long maxConnectionsServed, int reservedDescriptors) {
+      this(factories, maxConnectionsPerFactory, maxConnectionsServed, reservedDescriptors, 0);
+    }
+
+    /**
+     * About one factory per core, 2,000 each (the cliff is near 2,500), recycle after 50,000 (~3.4 GB leaked),
+     * two links in stock per factory.
+     */
     public static Limits defaults() {
-      return new Limits(Math.max(1, Runtime.getRuntime().availableProcessors()), 2_000, 50_000, 2_000);
+      return new Limits(Math.max(1, Runtime.getRuntime().availableProcessors()), 2_000, 50_000, 2_000, 2);
     }
   }
 
@@ -67,6 +89,7 @@ public final class FactoryPool {
   /** Descriptors an admitted connection is assumed to take until the next count (measured: ~1). */
   static final int DESCRIPTORS_PER_CONNECTION = 2;
 
+  private static final Logger LOG = Logger.getLogger(FactoryPool.class.getName());
   private static FactoryPool shared;
 
   private final Limits limits;
@@ -81,6 +104,10 @@ public final class FactoryPool {
   private long countedAtNanos;
   private long freeAtCount;
   private long servedAtCount;
+  /** Links built ahead of need, per factory, and the factories one is being built for. */
+  private final Map<Slot, ArrayDeque<PeerLink>> stock = new HashMap<>();
+  private final Set<Slot> stocking = new HashSet<>();
+  private ExecutorService stocker;
 
   public FactoryPool(Limits limits) {
     this(limits, System::nanoTime, FactoryPool::freeDescriptors);
@@ -170,7 +197,67 @@ public final class FactoryPool {
     }
     best.active++;
     served++;
+    restock(best);
     return best;
+  }
+
+  /**
+   * A link on {@code slot}'s factory built ahead of need (no ICE servers, TCP candidates off, no owner yet:
+   * {@link PeerLink#claim}), or null when none is in stock or the pool is busy; never blocks.
+   */
+  public PeerLink takeStocked(Slot slot) {
+    if (limits.linksInStock() == 0 || !lock.tryLock()) {
+      return null;
+    }
+    try {
+      ArrayDeque<PeerLink> links = stock.get(slot);
+      PeerLink link = links == null ? null : links.poll();
+      restock(slot);
+      return link;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Links in stock for {@code slot}. */
+  public int stocked(Slot slot) {
+    return locked(() -> stock.getOrDefault(slot, new ArrayDeque<>()).size());
+  }
+
+  /** Starts building one more link for {@code slot} if its stock is short and none is being built. Under the lock. */
+  private void restock(Slot slot) {
+    if (stocking.contains(slot) || stock.getOrDefault(slot, new ArrayDeque<>()).size() >= limits.linksInStock()) {
+      return;
+    }
+    if (stocker == null) {
+      stocker = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "peermesh-link-stock");
+        thread.setDaemon(true);
+        return thread;
+      });
+    }
+    stocking.add(slot);
+    stocker.execute(() -> buildStocked(slot));
+  }
+
+  private void buildStocked(Slot slot) {
+    PeerLink link = null;
+    try {
+      link = new PeerLink(slot, new PeerLink.Options(List.of(), false, false), null, null);
+    } catch (RuntimeException | Error e) {
+      // Not retried until the next take: supervisors build their own meanwhile.
+      LOG.log(Level.WARNING, "building a link in stock failed", e);
+    }
+    lock.lock();
+    try {
+      stocking.remove(slot);
+      if (link != null) {
+        stock.computeIfAbsent(slot, s -> new ArrayDeque<>()).add(link);
+        restock(slot);
+      }
+    } finally {
+      lock.unlock();
+    }
   }
 
   /** Gives a place back after the connection is closed. */

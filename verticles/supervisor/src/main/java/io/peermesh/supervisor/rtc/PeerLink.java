@@ -86,7 +86,8 @@ public final class PeerLink {
    * connection kept its whole supervisor, ~8 KB of heap).
    */
   private volatile Context context;
-  private final Options options;
+  /** Read and written on the owner's context once the link is handed to it. */
+  private Options options;
   /** Read and written on the owner's context only. */
   private Listener listener;
   private final RTCPeerConnection connection;
@@ -105,12 +106,7 @@ public final class PeerLink {
     this.context = context;
     this.options = options;
     this.listener = listener == null ? UNADOPTED : listener;
-    RTCConfiguration config = new RTCConfiguration();
-    config.iceServers = new ArrayList<>(options.iceServers());
-    config.iceTransportPolicy = options.relayOnly() ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
-    // TCP candidates with a shared factory re-gather without end (27-100+ fds each); off unless wanted.
-    config.portAllocatorConfig = new PortAllocatorConfig().setDisableTcp(!options.tcpCandidates());
-    this.connection = slot.factory().createPeerConnection(config, new Observer());
+    this.connection = slot.factory().createPeerConnection(configuration(options), new Observer());
     for (ChannelSpec spec : ChannelSpec.values()) {
       RTCDataChannelInit init = new RTCDataChannelInit();
       init.negotiated = true;
@@ -122,6 +118,42 @@ public final class PeerLink {
       channel.registerObserver(new ChannelObserver(spec, channel));
       channels.put(spec, channel);
     }
+  }
+
+  private static RTCConfiguration configuration(Options options) {
+    RTCConfiguration config = new RTCConfiguration();
+    config.iceServers = new ArrayList<>(options.iceServers());
+    config.iceTransportPolicy = options.relayOnly() ? RTCIceTransportPolicy.RELAY : RTCIceTransportPolicy.ALL;
+    // TCP candidates with a shared factory re-gather without end (27-100+ fds each); off unless wanted.
+    config.portAllocatorConfig = new PortAllocatorConfig().setDisableTcp(!options.tcpCandidates());
+    return config;
+  }
+
+  /**
+   * Moves a link built ahead of need (nothing negotiated yet) to other ICE servers or transport policy.
+   * False when it cannot be (closed, negotiating, a different TCP setting, or libwebrtc refused): build another.
+   */
+  public boolean reconfigure(Options next) {
+    if (next.equals(options)) {
+      return !closed;
+    }
+    if (closed || remoteDescriptionSet || next.tcpCandidates() != options.tcpCandidates()) {
+      return false;
+    }
+    try {
+      connection.setConfiguration(configuration(next));
+      options = next;
+      return true;
+    } catch (Throwable e) {
+      // webrtc-java reports a refused configuration with an Error.
+      LOG.log(Level.FINE, "reconfiguring a link failed", e);
+      return false;
+    }
+  }
+
+  /** Hands a link built without an owner (in a pool's stock) to {@code owner}'s context. */
+  public void claim(Context owner) {
+    this.context = owner;
   }
 
   /**

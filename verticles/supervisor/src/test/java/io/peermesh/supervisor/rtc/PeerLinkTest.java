@@ -2,10 +2,12 @@ package io.peermesh.supervisor.rtc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCIceServer;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.testing.Await;
@@ -14,15 +16,19 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.lang.ref.WeakReference;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -170,6 +176,60 @@ class PeerLinkTest {
       closed.complete(null);
     });
     closed.get(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void linksInStockAreRestockedAfterEachTakeAndConnectOnceClaimedAndGivenIceServers() throws Exception {
+    FactoryPool stocking = new FactoryPool(new FactoryPool.Limits(1, 100, 1_000, 100, 2));
+    FactoryPool.Slot slotA = stocking.acquire();
+    Await.until(vertx, () -> Future.succeededFuture(stocking.stocked(slotA)), n -> n == 2, 20);
+    long descriptorsWithTwo = openDescriptors();
+    FactoryPool.Slot slotB = stocking.acquire();
+    Context context = vertx.getOrCreateContext();
+    Side a = new Side();
+    Side b = new Side();
+    a.link = stocking.takeStocked(slotA);
+    b.link = stocking.takeStocked(slotB);
+    assertNotNull(a.link);
+    assertNotNull(b.link);
+    Await.until(vertx, () -> Future.succeededFuture(stocking.stocked(slotA)), n -> n == 2, 20);
+    assertTrue(openDescriptors() - descriptorsWithTwo <= 1, "two more links built, not negotiated: no socket");
+    // ICE servers arrive with `joined`: set on the built link. The namespace has no route to this one.
+    RTCIceServer stun = new RTCIceServer();
+    stun.urls.add("stun:10.255.255.1:3478");
+    PeerLink.Options withServers = new PeerLink.Options(List.of(stun), false, false);
+    Promise<Void> negotiated = Promise.promise();
+    context.runOnContext(v -> {
+      a.link.claim(context);
+      b.link.claim(context);
+      a.link.adopt(a);
+      b.link.adopt(b);
+      assertTrue(a.link.reconfigure(withServers));
+      assertEquals(withServers, a.link.options());
+      assertTrue(b.link.reconfigure(OPTIONS));
+      assertEquals(false, b.link.reconfigure(new PeerLink.Options(List.of(), false, true)), "TCP is set at build");
+      negotiate(a, b).onComplete(negotiated);
+    });
+    Await.result(negotiated.future());
+    a.allOpen.get(20, TimeUnit.SECONDS);
+    b.allOpen.get(20, TimeUnit.SECONDS);
+    byte[] ping = "from stock".getBytes(StandardCharsets.UTF_8);
+    context.runOnContext(v -> a.link.send(ChannelSpec.CODE_SYNC, ByteBuffer.wrap(ping)));
+    assertArrayEquals(ping, b.firstMessage.computeIfAbsent(ChannelSpec.CODE_SYNC, c -> new CompletableFuture<>())
+        .get(10, TimeUnit.SECONDS));
+    CompletableFuture<Boolean> afterNegotiation = new CompletableFuture<>();
+    context.runOnContext(v -> {
+      afterNegotiation.complete(b.link.reconfigure(withServers));
+      a.link.close();
+      b.link.close();
+    });
+    assertEquals(false, afterNegotiation.get(5, TimeUnit.SECONDS), "a negotiated link is not moved");
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
   }
 
   @Test
