@@ -75,6 +75,8 @@ final class SignalingLink implements Seat {
   private String resumeToken;
   private JsonObject joined;
   private boolean closed;
+  /** The last wire whose join or resume signaling refused: its close is handled where the refusal was. */
+  private SignalWire refusedWire;
   private long pingTimer = -1;
   /** The resume was refused and the link joins afresh: the room saw this peer leave and join again. */
   private boolean joiningAfresh;
@@ -146,6 +148,10 @@ final class SignalingLink implements Seat {
           if (!closed && resumeToken != null) {
             retry(result, new IllegalStateException("signaling socket closed"));
           }
+        } else if (socket == null && wire != refusedWire) {
+          // Closed before its joined (signaling's join timeout, or it went away): the open fails, or a resume
+          // is tried again, rather than waiting for ever.
+          retry(result, new IllegalStateException("signaling closed the socket before joined"));
         }
       }
     }).onComplete(ar -> {
@@ -189,6 +195,7 @@ final class SignalingLink implements Seat {
       return;
     }
     if ("error".equals(message.getString("type")) && socket != wire) {
+      refusedWire = wire;
       wire.close();
       if (joined != null && resumeToken != null && !closed) {
         // The session ended while away (grace expired): join afresh; the room sees a leave and a join.

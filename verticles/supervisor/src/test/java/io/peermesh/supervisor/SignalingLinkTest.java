@@ -1,6 +1,7 @@
 package io.peermesh.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -222,6 +223,25 @@ class SignalingLinkTest {
     } finally {
       Await.result(node.close());
       Await.result(server.close());
+    }
+  }
+
+  @Test
+  void aSocketClosedBeforeJoinedFailsTheOpenInsteadOfLeavingItPending() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      // A server that takes the WebSocket and closes it without a word (signaling overloaded, or a proxy).
+      int port = Await.result(vertx.createHttpServer().webSocketHandler(ws -> ws.close()).listen(0, "127.0.0.1"))
+          .actualPort();
+      Context context = vertx.getOrCreateContext();
+      SignalingLink link = new SignalingLink(vertx, SignalingLink.sharedClient(vertx), "127.0.0.1", port, JOIN,
+          m -> { });
+      Promise<JsonObject> opened = Promise.promise();
+      context.runOnContext(v -> link.open().onComplete(opened));
+      Throwable failure = assertThrows(Throwable.class, () -> Await.result(opened.future(), 10));
+      assertTrue(String.valueOf(failure.getCause()).contains("before joined"), String.valueOf(failure.getCause()));
+    } finally {
+      Await.result(vertx.close());
     }
   }
 
