@@ -111,6 +111,11 @@ final class BotVerticle extends VerticleBase {
   }
 
   private void onSignal(JsonObject message) {
+    String from = message.getString("from");
+    if (from != null && remotes != null && !remotes.matcher(from).matches()
+        && Seat.declineIfAsked(link, message, "links with peers matching " + remotes.pattern() + " only")) {
+      return;
+    }
     seat.dispatch(message);
     String type = message.getString("type", "");
     String peer = message.getString("peer");

@@ -454,6 +454,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     String type = message.getString("type", "");
     String from = message.getString("from", message.getString("peer"));
     if (!request.remote().equals(from)) {
+      if (sharedSeat == null) {
+        Seat.declineIfAsked(signaling, message, "links with " + request.remote() + " only");
+      }
       return;
     }
     switch (type) {

@@ -205,6 +205,26 @@ class BotTest {
     Await.result(harness.vertx.eventBus().request(Addresses.Supervisor.botClose(bot.bot()), null));
   }
 
+  /** A peer its remotes pattern leaves out is declined when it offers or reports: it stops trying. */
+  @Test
+  void aPeerOutsideTheBotsRemotesIsDeclined() throws Exception {
+    String room = "bots-outside";
+    BotStarted bot = bot(room, "ai-outside", "client-.*");
+    try (io.peermesh.shared.testing.SignalClient stranger = io.peermesh.shared.testing.SignalClient.connect(
+        harness.vertx, harness.signalingPort)) {
+      stranger.joinDev(room, "zz-stranger");
+      stranger.send(new io.vertx.core.json.JsonObject().put("type", "offer").put("to", "ai-outside")
+          .put("sdp", "v=0").put("connection", 1));
+      io.vertx.core.json.JsonObject declined = stranger.await("state");
+      assertEquals("declined", declined.getString("state"));
+      assertEquals("links with peers matching client-.* only", declined.getString("reason"));
+      stranger.send(new io.vertx.core.json.JsonObject().put("type", "state").put("to", "ai-outside")
+          .put("state", "connecting").put("previous", "idle"));
+      assertEquals("declined", stranger.await("state").getString("state"));
+    }
+    Await.result(harness.vertx.eventBus().request(Addresses.Supervisor.botClose(bot.bot()), null));
+  }
+
   /** The id of the bot's first connection to {@code remote} once its supervisor reports a state. */
   private static String botConnectionStarted(String bot, String remote) {
     return harness.awaitState(s -> s.connection().startsWith(bot + "." + remote + "."), UP,

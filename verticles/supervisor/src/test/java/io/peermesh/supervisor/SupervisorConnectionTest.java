@@ -134,4 +134,32 @@ class SupervisorConnectionTest {
       assertEquals("declined by aa-picky: not in connectTo", closed.reason());
     }
   }
+
+  /**
+   * A mesh browser offers to every peer of the room, a supervisor included: one that links with another remote
+   * declines, so the browser stops offering (it used to get no answer and try again and again).
+   */
+  @Test
+  void aSupervisorDeclinesOffersAndReportsFromPeersOtherThanItsRemote() {
+    try (SignalClient stranger = SignalClient.connect(harness.vertx, harness.signalingPort)) {
+      String relay = harness.start("meshy", "zz-relay", "aa-owner", Map.of());
+      harness.awaitState(relay, "connecting", Duration.ofSeconds(10));
+      stranger.joinDev("meshy", "mm-stranger");
+      stranger.send(new io.vertx.core.json.JsonObject().put("type", "offer").put("to", "zz-relay")
+          .put("sdp", "v=0").put("connection", 1));
+      io.vertx.core.json.JsonObject declined = stranger.await("state");
+      assertEquals("declined", declined.getString("state"));
+      assertEquals("zz-relay", declined.getString("from"));
+      assertEquals("links with aa-owner only", declined.getString("reason"));
+      // A polite stranger reports while it waits for an offer: declined too. A decline is never answered.
+      stranger.send(new io.vertx.core.json.JsonObject().put("type", "state").put("to", "zz-relay")
+          .put("state", "connecting").put("previous", "idle"));
+      assertEquals("declined", stranger.await("state").getString("state"));
+      stranger.send(new io.vertx.core.json.JsonObject().put("type", "state").put("to", "zz-relay")
+          .put("state", "declined").put("reason", "not in connectTo"));
+      assertEquals(java.util.List.of(), stranger.unconsumed().stream()
+          .filter(m -> "state".equals(m.getString("type"))).toList(), "a decline was answered");
+      harness.close(relay);
+    }
+  }
 }
