@@ -228,6 +228,15 @@ public final class Addresses {
     }
 
     /**
+     * send, clustered: {@link BusMessages.RouteResend} from a router that found a gap in the numbering of another
+     * node's routed source (a bus connection between live members that drops loses what was in flight on it), to
+     * the router of node {@code nodeId}, which sends the missing messages again from what it holds uncommitted.
+     */
+    public static String resend(String nodeId) {
+      return PREFIX + "router.resend." + nodeId;
+    }
+
+    /**
      * request, clustered: {@link BusMessages.RouteRoster} from another node's router (rooms where it started or
      * stopped routing, or its hello when it starts) to the router of node {@code nodeId}. Reply: this router's own
      * {@link BusMessages.RouteRoster} (every room it routes, as a snapshot) to a hello, an empty one otherwise. A

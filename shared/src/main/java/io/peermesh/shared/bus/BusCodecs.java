@@ -37,6 +37,7 @@ public final class BusCodecs {
       BusMessages.AckHold.class,
       BusMessages.Commit.class,
       BusMessages.RouteAck.class,
+      BusMessages.RouteResend.class,
       BusMessages.StateChange.class,
       BusMessages.FileSend.class,
       BusMessages.FileSendResult.class,

@@ -119,6 +119,11 @@ public final class BusMessages {
       byte[] data) {
     public static final String GENERATION_HEADER = "peermesh-generation";
     public static final String SOURCE_NODE_HEADER = "peermesh-source-node";
+    /**
+     * On a routed message: the first of its source's numbering this router sends to that node, or the first after
+     * messages it can no longer send; the receiving router starts its count of the source from it.
+     */
+    public static final String ROUTE_START_HEADER = "peermesh-route-start";
 
     @Override
     public boolean equals(Object o) {
@@ -153,6 +158,13 @@ public final class BusMessages {
    * {@code generation}) up to {@code upTo} that it was sent.
    */
   public record RouteAck(String node, String connection, String channel, long generation, long upTo) {}
+
+  /**
+   * Router {@code node} found a gap in what it was sent of source {@code connection}'s {@code channel}
+   * (numbering {@code generation}): it holds every message up to {@code after} (-1: it knows nothing of the
+   * source) and asks for the ones after it again.
+   */
+  public record RouteResend(String node, String connection, String channel, long generation, long after) {}
 
   /** Messages for one channel of a supervised connection, to be sent in this order. */
   public record OutboundBatch(String channel, List<byte[]> messages) {

@@ -61,6 +61,8 @@ class BusCodecsTest {
       Map.entry(BusMessages.AckHold.class, List.of(new BusMessages.AckHold(List.of("code-sync", "ai-stream"), true))),
       Map.entry(BusMessages.Commit.class, List.of(new BusMessages.Commit("code-sync", 2, 1_000_000_000_000L))),
       Map.entry(BusMessages.RouteAck.class, List.of(new BusMessages.RouteAck("node-2", "c-1", "code-sync", 0, 42))),
+      Map.entry(BusMessages.RouteResend.class, List.of(
+          new BusMessages.RouteResend("node-2", "c-1", "code-sync", 3, -1))),
       Map.entry(BusMessages.AiInvite.class, List.of(new BusMessages.AiInvite("r\u00f6\u00f6m"))),
       Map.entry(BusMessages.OutboundMessage.class, List.of(
           new BusMessages.OutboundMessage("code-sync", new byte[] {0, 1, (byte) 255}))),

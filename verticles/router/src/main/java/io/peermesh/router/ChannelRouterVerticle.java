@@ -15,6 +15,7 @@ import io.peermesh.shared.bus.BusMessages.RouteEventKind;
 import io.peermesh.shared.bus.BusMessages.RouteJoin;
 import io.peermesh.shared.bus.BusMessages.RouteJoined;
 import io.peermesh.shared.bus.BusMessages.RouteLeave;
+import io.peermesh.shared.bus.BusMessages.RouteResend;
 import io.peermesh.shared.bus.BusMessages.RouteRoster;
 import io.peermesh.shared.bus.BusMessages.StateChange;
 import io.peermesh.shared.bus.ClusterMembers;
@@ -75,6 +76,11 @@ public final class ChannelRouterVerticle extends VerticleBase {
   /** Acknowledgements owed to other nodes' routers: source node → source and channel → the latest. */
   private final Map<String, Map<String, RouteAck>> acksOwed = new HashMap<>();
   private boolean acksQueued;
+  /** Uncommitted messages of this node's sources, sent again to a node that missed some. */
+  static final int KEPT_PER_SOURCE = 4_096;
+  private final RouteLog log = new RouteLog(KEPT_PER_SOURCE);
+  /** The count of other nodes' sources: each message handed on once, in order. */
+  private RouteInbox inbox;
   private long stuckCheck = -1;
 
   @Override
@@ -85,10 +91,17 @@ public final class ChannelRouterVerticle extends VerticleBase {
     toSupervisor = new DeliveryOptions().setLocalOnly(true).setSendTimeout(options.sendTimeoutMs());
     toRouter = new DeliveryOptions().setSendTimeout(options.sendTimeoutMs());
     commits = new CommitTracker(options.sendTimeoutMs() * 1_000_000, System::nanoTime,
-        (connection, channel, generation, upTo) -> vertx.eventBus().send(Addresses.Supervisor.commit(connection),
-            new Commit(channel, generation, upTo), toSupervisor));
+        (connection, channel, generation, upTo) -> {
+          log.committed(connection, channel, generation, upTo);
+          vertx.eventBus().send(Addresses.Supervisor.commit(connection), new Commit(channel, generation, upTo),
+              toSupervisor);
+        });
+    inbox = new RouteInbox(Math.max(20, options.sendTimeoutMs() / 10) * 1_000_000L, System::nanoTime);
     stuckCheck = vertx.setPeriodic(Math.max(50, options.sendTimeoutMs() / 4), id -> {
       if (commits.waiting()) {
+        // Twice or so before a node is passed over, what it has not acknowledged goes to it again.
+        commits.resendOverdue(options.sendTimeoutMs() * 1_000_000L / 4, (node, connection, channel, generation,
+            acked) -> resendTo(new RouteResend(node, connection, channel, generation, acked)));
         commits.passOverStuck();
       }
     });
@@ -96,6 +109,8 @@ public final class ChannelRouterVerticle extends VerticleBase {
     MessageConsumer<RouteLeave> leave = vertx.eventBus().consumer(Addresses.Router.leave(nodeId), this::onLeave);
     MessageConsumer<InboundMessage> deliver = vertx.eventBus().consumer(Addresses.Router.deliver(nodeId),
         this::fromRouter);
+    MessageConsumer<RouteResend> resends = vertx.eventBus().consumer(Addresses.Router.resend(nodeId),
+        m -> resendTo(m.body()));
     MessageConsumer<RouteAck> acks = vertx.eventBus().consumer(Addresses.Router.acks(nodeId), m -> {
       RouteAck ack = m.body();
       commits.acked(ack.node(), ack.connection(), ack.channel(), ack.generation(), ack.upTo());
@@ -109,6 +124,8 @@ public final class ChannelRouterVerticle extends VerticleBase {
     MessageConsumer<String> memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT, m -> {
       roster.forget(m.body());
       acksOwed.remove(m.body());
+      inbox.nodeGone(m.body());
+      log.nodeGone(m.body(), null);
       commits.nodeGone(m.body(), null);
       flushCommitsSoon();
     });
@@ -116,7 +133,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
         m -> m.reply(metrics.render(rooms.size(), roomOf.size(),
             rooms.values().stream().flatMap(r -> r.targets.values().stream()).mapToLong(TargetPump::waiting).sum())));
     return Future.all(List.of(join.completion(), leave.completion(), deliver.completion(), acks.completion(),
-            rosters.completion(),
+            resends.completion(), rosters.completion(),
             states.completion(), memberLeft.completion(), metricsAsked.completion()))
         // A hello to every router already up: each answers with the rooms it routes.
         .compose(v -> announce(new RouteRoster(nodeId, List.of(), List.of(), true)));
@@ -170,7 +187,10 @@ public final class ChannelRouterVerticle extends VerticleBase {
     roster.apply(change);
     // A snapshot may be a hello or a resent roster (the two look alike): a router that restarted and lost what it
     // was sent is passed over as stuck, not at once.
-    change.removed().forEach(room -> commits.nodeGone(change.node(), room));
+    change.removed().forEach(room -> {
+      commits.nodeGone(change.node(), room);
+      log.nodeGone(change.node(), room);
+    });
     flushCommitsSoon();
     // A snapshot (a hello) gets every room routed here; a change only an acknowledgement.
     msg.reply(change.snapshot() ? snapshot() : new RouteRoster(nodeId, List.of(), List.of(), false));
@@ -307,32 +327,67 @@ public final class ChannelRouterVerticle extends VerticleBase {
     toTargets(in);
     String generation = msg.headers().get(InboundMessage.GENERATION_HEADER);
     java.util.Set<String> nodes = roster.nodes(in.room());
-    DeliveryOptions forward = generation == null ? null : new DeliveryOptions()
-        .addHeader(InboundMessage.GENERATION_HEADER, generation).addHeader(InboundMessage.SOURCE_NODE_HEADER, nodeId);
-    for (String node : nodes) {
-      if (forward == null) {
-        vertx.eventBus().send(Addresses.Router.deliver(node), in);
-      } else {
-        vertx.eventBus().send(Addresses.Router.deliver(node), in, forward);
-      }
+    if (generation == null) {
+      nodes.forEach(node -> vertx.eventBus().send(Addresses.Router.deliver(node), in));
+      return;
     }
-    if (generation != null) {
-      commits.sent(in.room(), in.connection(), in.channel(), Long.parseLong(generation), in.seq(), nodes);
-      flushCommitsSoon();
+    java.util.Set<String> starting = nodes.isEmpty() ? java.util.Set.of()
+        : log.sent(in, Long.parseLong(generation), nodes);
+    for (String node : nodes) {
+      vertx.eventBus().send(Addresses.Router.deliver(node), in, forward(generation, starting.contains(node)));
+    }
+    commits.sent(in.room(), in.connection(), in.channel(), Long.parseLong(generation), in.seq(), nodes);
+    flushCommitsSoon();
+  }
+
+  private DeliveryOptions forward(String generation, boolean start) {
+    DeliveryOptions forward = new DeliveryOptions().addHeader(InboundMessage.GENERATION_HEADER, generation)
+        .addHeader(InboundMessage.SOURCE_NODE_HEADER, nodeId);
+    return start ? forward.addHeader(InboundMessage.ROUTE_START_HEADER, "1") : forward;
+  }
+
+  /** A node asked again for what follows a gap, or acknowledged nothing for a while: it is sent what is kept. */
+  private void resendTo(RouteResend ask) {
+    List<RouteLog.Resend> again = log.resend(ask.node(), ask.connection(), ask.channel(), ask.generation(),
+        ask.after());
+    metrics.resent(again.size());
+    String generation = Long.toString(ask.generation());
+    for (RouteLog.Resend resend : again) {
+      vertx.eventBus().send(Addresses.Router.deliver(ask.node()), resend.message(),
+          forward(generation, resend.start()));
     }
   }
 
-  /** Another node's routed source: handed to the targets here, then acknowledged to that node (coalesced). */
+  /**
+   * Another node's routed source: handed to the targets here, then acknowledged to that node (coalesced). A held
+   * channel's message is handed on only as the next of its source's numbering ({@link RouteInbox}).
+   */
   private void fromRouter(Message<InboundMessage> msg) {
     InboundMessage in = msg.body();
-    toTargets(in);
     String generation = msg.headers().get(InboundMessage.GENERATION_HEADER);
     String source = msg.headers().get(InboundMessage.SOURCE_NODE_HEADER);
     if (generation == null || source == null) {
+      toTargets(in);
+      return;
+    }
+    long numbering = Long.parseLong(generation);
+    RouteInbox.Verdict verdict = inbox.accept(source, in.room(), in.connection(), in.channel(), numbering, in.seq(),
+        msg.headers().contains(InboundMessage.ROUTE_START_HEADER));
+    if (verdict == RouteInbox.Verdict.DELIVER) {
+      toTargets(in);
+    } else if (verdict == RouteInbox.Verdict.GAP) {
+      metrics.gap();
+      if (inbox.shouldAsk(source, in.connection(), in.channel())) {
+        vertx.eventBus().send(Addresses.Router.resend(source), new RouteResend(nodeId, in.connection(), in.channel(),
+            numbering, inbox.last(source, in.connection(), in.channel())));
+      }
+    }
+    long held = inbox.last(source, in.connection(), in.channel());
+    if (held < 0) {
       return;
     }
     acksOwed.computeIfAbsent(source, s -> new HashMap<>()).put(in.connection() + '\n' + in.channel(),
-        new RouteAck(nodeId, in.connection(), in.channel(), Long.parseLong(generation), in.seq()));
+        new RouteAck(nodeId, in.connection(), in.channel(), numbering, held));
     if (!acksQueued) {
       acksQueued = true;
       // After the deliveries already queued here: one acknowledgement per source and channel for all of them.
@@ -383,6 +438,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
 
   private RouteJoined remove(String connection, RouteEventKind kind, String reason) {
     commits.forget(connection);
+    log.forget(connection);
     // Its client is acknowledged as before routing (the supervisor may be closing: no answer needed).
     vertx.eventBus().request(Addresses.Supervisor.holdAcks(connection), new AckHold(HELD_CHANNELS, false),
         toSupervisor);
@@ -392,6 +448,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
     pump.stop();
     if (route.targets.isEmpty()) {
       rooms.remove(room);
+      inbox.roomGone(room);
       route.unregister();
       announce(new RouteRoster(nodeId, List.of(), List.of(room), false));
     }

@@ -31,7 +31,10 @@ final class CommitTracker {
     long generation;
     long highest;
     long committed;
-    /** Other node → {highest sent, highest acknowledged, when its acknowledgements last moved}. */
+    /**
+     * Other node → {highest sent, highest acknowledged, when its acknowledgements last moved, when what it has
+     * not acknowledged was last sent again}.
+     */
     final Map<String, long[]> nodes = new HashMap<>();
     /** Nodes passed over as stuck: left out until they acknowledge again. */
     final Set<String> passedOver = new HashSet<>();
@@ -73,10 +76,11 @@ final class CommitTracker {
       if (source.passedOver.contains(node)) {
         continue;
       }
-      long[] state = source.nodes.computeIfAbsent(node, n -> new long[] {0, 0, now});
+      long[] state = source.nodes.computeIfAbsent(node, n -> new long[] {0, 0, now, now});
       if (state[0] <= state[1]) {
         // Nothing was waiting at that node: the wait for this message starts now.
         state[2] = now;
+        state[3] = now;
       }
       state[0] = seq;
     }
@@ -92,7 +96,8 @@ final class CommitTracker {
     }
     if (source.passedOver.remove(node)) {
       // Back: it holds what it acknowledges, and from now on holds the commit back again.
-      source.nodes.put(node, new long[] {upTo, upTo, nanoClock.getAsLong()});
+      long now = nanoClock.getAsLong();
+      source.nodes.put(node, new long[] {upTo, upTo, now, now});
       return;
     }
     long[] state = source.nodes.get(node);
@@ -124,6 +129,27 @@ final class CommitTracker {
         dirty.remove(key);
       }
     }
+  }
+
+  /** Where what a node has not acknowledged for a while goes again: the messages after {@code acked}. */
+  interface Resender {
+    void resend(String node, String connection, String channel, long generation, long acked);
+  }
+
+  /**
+   * Sends again, through {@code resender}, what a node has not acknowledged for {@code afterNanos} (since its
+   * acknowledgements last moved or this was last done): the message lost may have been the last one sent, and
+   * then no later one shows the node its gap.
+   */
+  void resendOverdue(long afterNanos, Resender resender) {
+    long now = nanoClock.getAsLong();
+    sources.forEach((key, source) -> source.nodes.forEach((node, state) -> {
+      if (state[0] > state[1] && now - Math.max(state[2], state[3]) > afterNanos) {
+        state[3] = now;
+        int split = key.indexOf('\n');
+        resender.resend(node, key.substring(0, split), key.substring(split + 1), source.generation, state[1]);
+      }
+    }));
   }
 
   /** Passes over the nodes stuck past {@code stuckNanos}, then sends the commits that moved (periodically). */

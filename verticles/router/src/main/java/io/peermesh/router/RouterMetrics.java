@@ -9,10 +9,22 @@ import java.util.TreeMap;
 final class RouterMetrics {
   private final Map<String, Long> routed = new TreeMap<>();
   private final Map<RouteEventKind, Long> events = new EnumMap<>(RouteEventKind.class);
+  private long gaps;
+  private long resent;
 
   /** A message of a routed relay of this node went to the room's routers. */
   void routed(String channel) {
     routed.merge(channel, 1L, Long::sum);
+  }
+
+  /** A message of another node's source came after a gap in its numbering (one was lost between the nodes). */
+  void gap() {
+    gaps++;
+  }
+
+  /** Messages of this node's sources sent again to a node that missed some. */
+  void resent(int messages) {
+    resent += messages;
   }
 
   void event(RouteEventKind kind) {
@@ -30,6 +42,10 @@ final class RouterMetrics {
         .append("# TYPE peermesh_router_messages_total counter\n");
     routed.forEach((channel, n) -> out.append("peermesh_router_messages_total{channel=\"").append(channel)
         .append("\"} ").append(n).append('\n'));
+    counter(out, "peermesh_router_gaps_total", "Messages of another node's routed source that came after a gap in "
+        + "its numbering (dropped, and the missing ones asked for again).", gaps);
+    counter(out, "peermesh_router_resent_messages_total", "Messages of this node's routed sources sent again to a "
+        + "node that missed some or acknowledged nothing for a while.", resent);
     out.append("# HELP peermesh_router_events_total Connections that joined, left or overflowed routing here.\n")
         .append("# TYPE peermesh_router_events_total counter\n");
     for (RouteEventKind kind : RouteEventKind.values()) {
@@ -37,6 +53,12 @@ final class RouterMetrics {
           .append("\"} ").append(events.getOrDefault(kind, 0L)).append('\n');
     }
     return out.toString();
+  }
+
+  private static void counter(StringBuilder out, String name, String help, long value) {
+    out.append("# HELP ").append(name).append(' ').append(help).append('\n')
+        .append("# TYPE ").append(name).append(" counter\n")
+        .append(name).append(' ').append(value).append('\n');
   }
 
   private static void gauge(StringBuilder out, String name, String help, long value) {

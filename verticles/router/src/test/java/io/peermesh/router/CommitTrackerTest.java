@@ -113,4 +113,32 @@ class CommitTrackerTest {
     tracker.flush();
     assertEquals(1, commits.size());
   }
+
+  @Test
+  void whatANodeHasNotAcknowledgedForAWhileIsSentAgainOncePerWait() {
+    List<String> resent = new ArrayList<>();
+    CommitTracker.Resender resender = (node, connection, channel, generation, acked) ->
+        resent.add(node + " " + connection + " g" + generation + " after " + acked);
+    for (long seq = 1; seq <= 4; seq++) {
+      tracker.sent("r", "c1", "code-sync", 2, seq, Set.of("n2", "n3"));
+    }
+    tracker.acked("n2", "c1", "code-sync", 2, 4);
+    tracker.acked("n3", "c1", "code-sync", 2, 2);
+    now += 200;
+    tracker.resendOverdue(250, resender);
+    assertEquals(List.of(), resent, "not overdue yet");
+    now += 100;
+    tracker.resendOverdue(250, resender);
+    assertEquals(List.of("n3 c1 g2 after 2"), resent, "n2 holds everything; n3 is sent what follows 2");
+    now += 100;
+    tracker.resendOverdue(250, resender);
+    assertEquals(1, resent.size(), "not again within the same wait");
+    now += 200;
+    tracker.resendOverdue(250, resender);
+    assertEquals(2, resent.size(), "again once another wait passed");
+    tracker.acked("n3", "c1", "code-sync", 2, 4);
+    now += 1_000;
+    tracker.resendOverdue(250, resender);
+    assertEquals(2, resent.size(), "nothing left to send");
+  }
 }
