@@ -351,10 +351,9 @@ public final class ChannelRouterVerticle extends VerticleBase {
     List<RouteLog.Resend> again = log.resend(ask.node(), ask.connection(), ask.channel(), ask.generation(),
         ask.after());
     metrics.resent(again.size());
-    String generation = Long.toString(ask.generation());
     for (RouteLog.Resend resend : again) {
       vertx.eventBus().send(Addresses.Router.deliver(ask.node()), resend.message(),
-          forward(generation, resend.start()));
+          forward(Long.toString(resend.generation()), resend.start()));
     }
   }
 

@@ -26,8 +26,11 @@ final class RouteLog {
   /** One message as sent, and the nodes it went to. */
   record Sent(InboundMessage message, Set<String> nodes) {}
 
-  /** A message to send again to one node; {@code start} when the node must start its count from it. */
-  record Resend(InboundMessage message, boolean start) {}
+  /**
+   * A message to send again to one node, of numbering {@code generation}; {@code start} when the node must start
+   * its count from it.
+   */
+  record Resend(InboundMessage message, long generation, boolean start) {}
 
   private static final class Source {
     final String room;
@@ -105,7 +108,7 @@ final class RouteLog {
     if (source.generation == generation || after < 0) {
       for (Sent sent : source.sent) {
         if (sent.message().seq() > after && sent.nodes().contains(node)) {
-          again.add(new Resend(sent.message(), false));
+          again.add(new Resend(sent.message(), source.generation, false));
         }
       }
     }
@@ -123,7 +126,7 @@ final class RouteLog {
       LOG.warning("node " + node + " missed messages " + (after + 1) + "-" + (again.get(0).message().seq() - 1)
           + " of " + key.replace('\n', '/') + ", no longer kept; it goes on from " + again.get(0).message().seq());
     }
-    again.set(0, new Resend(again.get(0).message(), true));
+    again.set(0, new Resend(again.get(0).message(), source.generation, true));
     return again;
   }
 

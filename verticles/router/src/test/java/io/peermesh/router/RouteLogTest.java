@@ -60,7 +60,10 @@ class RouteLogTest {
     assertEquals(Set.of("n2"), log.sent(message(13), 0, Set.of("n2")),
         "nothing left to send after 3: the next message tells the node to go on from it");
     assertEquals(List.of(), log.resend("n2", "c1", "code-sync", 7, 3), "an old numbering");
-    assertEquals(Set.of("n2"), log.sent(message(14), 0, Set.of("n2")));
+    log.sent(message(14), 0, Set.of("n2"));
+    List<RouteLog.Resend> current = log.resend("n2", "c1", "code-sync", 7, -1);
+    assertEquals(List.of("13 start", "14"), seqs(current), "a node that knows nothing gets the current numbering");
+    assertEquals(0, current.get(0).generation());
     log.forget("c1");
     assertEquals(0, log.kept());
   }
