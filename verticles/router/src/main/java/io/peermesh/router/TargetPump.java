@@ -4,16 +4,20 @@ import io.peermesh.shared.bus.BusMessages.RouteEventKind;
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.bus.BusMessages.BatchAck;
 import io.peermesh.shared.bus.BusMessages.SendAck;
+import io.peermesh.shared.channel.ChannelSpec;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Hands one routed connection's messages to its supervisor, a run of one channel's messages per request and one
  * request at a time, so a refusal never reorders them: all taken → the next run; the rest of a run goes again
- * after {@code retryMs} when the supervisor's queue or resend buffer was full; any other refusal, no supervisor,
+ * after {@code retryMs} when the supervisor's queue or resend buffer was full, and meanwhile the other channels'
+ * messages go on (a code-sync window full of unacknowledged deltas holds no cursor back); any other refusal, no supervisor,
  * or no answer in time (the run may have been taken: sending it again could duplicate) ends the target. Runs on
  * the router's context; the sender and scheduler are injected so the rules are tested without a bus or a clock.
  */
@@ -42,6 +46,8 @@ final class TargetPump {
   private final EndListener onEnd;
   private boolean busy;
   private boolean ended;
+  /** Channels whose last run was refused for now: skipped until their retry. */
+  private final Set<ChannelSpec> waitingRetry = EnumSet.noneOf(ChannelSpec.class);
   private long delivered;
   private long retries;
 
@@ -98,7 +104,7 @@ final class TargetPump {
     if (busy || ended) {
       return;
     }
-    List<InboundMessage> run = queue.peekRun(RUN_MESSAGES, RUN_BYTES);
+    List<InboundMessage> run = queue.peekRun(RUN_MESSAGES, RUN_BYTES, waitingRetry);
     if (run.isEmpty()) {
       return;
     }
@@ -131,11 +137,13 @@ final class TargetPump {
         return;
       }
       retries++;
-      busy = true;
+      ChannelSpec refused = ChannelSpec.byLabel(run.get(0).channel()).orElseThrow();
+      waitingRetry.add(refused);
       scheduler.schedule(retryMs, () -> {
-        busy = false;
+        waitingRetry.remove(refused);
         pump();
       });
+      pump();
     });
   }
 

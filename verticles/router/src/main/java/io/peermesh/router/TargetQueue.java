@@ -8,6 +8,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What waits to be handed to one routed connection's supervisor. Reliable channels keep every message, in order
@@ -54,12 +55,17 @@ final class TargetQueue {
     return Offer.QUEUED;
   }
 
+  /** {@link #peekRun(int, long, Set)} over every channel. */
+  List<InboundMessage> peekRun(int maxMessages, long maxBytes) {
+    return peekRun(maxMessages, maxBytes, Set.of());
+  }
+
   /**
    * The messages to hand over next, left in place until {@link #remove}: consecutive ones of the most urgent
-   * channel with any, at most {@code maxMessages} and {@code maxBytes} (but at least one); empty when nothing
-   * waits.
+   * channel with any, except the channels in {@code skipped}, at most {@code maxMessages} and {@code maxBytes}
+   * (but at least one); empty when nothing waits.
    */
-  List<InboundMessage> peekRun(int maxMessages, long maxBytes) {
+  List<InboundMessage> peekRun(int maxMessages, long maxBytes, Set<ChannelSpec> skipped) {
     Iterable<InboundMessage> source = null;
     ChannelSpec chosen = null;
     int bestRank = Integer.MAX_VALUE;
@@ -67,14 +73,15 @@ final class TargetQueue {
       int rank = entry.getKey().priority().ordinal();
       // Channels of one priority (code-sync and ai-stream) take turns: neither starves the other.
       boolean better = rank < bestRank || (rank == bestRank && chosen == lastServed);
-      if (!entry.getValue().isEmpty() && better) {
+      if (!entry.getValue().isEmpty() && better && !skipped.contains(entry.getKey())) {
         source = entry.getValue();
         chosen = entry.getKey();
         bestRank = rank;
       }
     }
     int limit = maxMessages;
-    if (!latestCursor.isEmpty() && ChannelSpec.CURSOR_POS.priority().ordinal() < bestRank) {
+    if (!latestCursor.isEmpty() && ChannelSpec.CURSOR_POS.priority().ordinal() < bestRank
+        && !skipped.contains(ChannelSpec.CURSOR_POS)) {
       source = latestCursor.values();
       chosen = ChannelSpec.CURSOR_POS;
       // One cursor per hand-over: a supervisor keeps only the latest cursor of its connection while its link

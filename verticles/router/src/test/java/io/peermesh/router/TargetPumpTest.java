@@ -165,4 +165,31 @@ class TargetPumpTest {
     fireTimer();
     assertEquals(1, sent.size());
   }
+
+  @Test
+  void aRefusedChannelWaitsForItsRetryWhileTheOtherChannelsGoOn() {
+    InboundMessage delta1 = message("a", "code-sync", 1);
+    InboundMessage delta2 = message("a", "code-sync", 2);
+    InboundMessage cursor = message("a", "cursor-pos", 3);
+    InboundMessage here = message("a", "presence", 4);
+    pump.offer(delta1);
+    pump.offer(delta2);
+    pump.offer(cursor);
+    pump.offer(here);
+    assertEquals(List.of(delta1), runs.get(0), "handed over at once; the rest waits for its answer");
+    answer(0, "resend-buffer-full");
+    assertEquals(List.of(cursor), runs.get(1), "the cursor does not wait for code-sync's retry");
+    answerAll();
+    assertEquals(List.of(here), runs.get(2));
+    answerAll();
+    assertEquals(3, runs.size(), "code-sync waits for its retry");
+    InboundMessage delta3 = message("a", "code-sync", 5);
+    pump.offer(delta3);
+    assertEquals(3, runs.size());
+    fireTimer();
+    assertEquals(List.of(delta1, delta2, delta3), runs.get(3), "code-sync goes on in order");
+    answerAll();
+    assertEquals(5, pump.delivered());
+    assertEquals(0, pump.waiting());
+  }
 }
