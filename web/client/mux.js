@@ -393,8 +393,11 @@ export class ChannelMux {
     return false;
   }
 
-  /** A frame arrived on `label` from any path. */
-  onFrame(label, raw) {
+  /**
+   * A frame arrived on `label` from any path.
+   * @param {Path} [via] the path it came on (default: the current one); a pacing probe is answered there
+   */
+  onFrame(label, raw, via = this.path) {
     const s = this.sequenced.get(label);
     const stats = this.stats.get(label);
     if (!s) {
@@ -405,7 +408,7 @@ export class ChannelMux {
           return;
         }
         if (raw.length > 0 && (raw[0] === PRESENCE_PROBE || raw[0] === PRESENCE_PROBE_REPLY)) {
-          this._onProbe(raw);
+          this._onProbe(raw, via);
           return;
         }
         if (raw.length === 0 || raw[0] !== PRESENCE_DATA) {
@@ -498,19 +501,21 @@ export class ChannelMux {
   }
 
   /**
-   * A peer's pacing probe (docs/PROTOCOL.md) is answered at once over the current path; an answer to one of
-   * ours feeds the files pacer, which may now let frames go.
+   * A peer's pacing probe (docs/PROTOCOL.md) is answered at once on the path it came on, whichever path we use:
+   * right after a path switch the two ends may use different paths, and the prober listens on the one it probed
+   * (an answer on ours may be refused or dropped). A closed path drops it; the prober sends another. An answer
+   * to one of ours feeds the files pacer, which may now let frames go.
    */
-  _onProbe(raw) {
+  _onProbe(raw, via) {
     if (raw.length !== HEADER_BYTES) {
       this._protocolError('presence', `probe frame of ${raw.length} bytes, expected ${HEADER_BYTES}`);
       return;
     }
     if (raw[0] === PRESENCE_PROBE) {
-      if (this.path && this.path.ready('presence')) {
+      if (via && via.ready('presence')) {
         const reply = raw.slice();
         reply[0] = PRESENCE_PROBE_REPLY;
-        this.path.send('presence', reply);
+        via.send('presence', reply);
       }
       return;
     }

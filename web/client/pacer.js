@@ -15,7 +15,7 @@ export const PACER_DEFAULTS = Object.freeze({
   /** Queueing delay aimed at (or the least round trip, where that is longer). */
   targetDelayMs: 0.25,
   probeEveryMs: 5,
-  /** A probe unanswered this long counts as a queue far over target. */
+  /** A probe unanswered this long counts as a queue far over target (once calibrated; before, as lost). */
   probeTimeoutMs: 1000,
   minRateBytesPerSecond: 128 * 1024,
   initialRateBytesPerSecond: 4 * 1024 * 1024,
@@ -93,7 +93,10 @@ export class DelayPacer {
       // Long unanswered: a queue far over any target, or a probe lost.
       this._probeSentAt = null;
       this._drainProbe = null;
-      this._rate = Math.max(this.settings.minRateBytesPerSecond, this._rate * TIMEOUT_DECREASE);
+      if (this._calibrated) {
+        // Before calibration no file byte went out, so no queue of ours can hold the probe: it was lost.
+        this._rate = Math.max(this.settings.minRateBytesPerSecond, this._rate * TIMEOUT_DECREASE);
+      }
     }
     if (this._drainStart !== null) {
       return this._drained(now);

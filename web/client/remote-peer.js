@@ -362,7 +362,7 @@ export class RemotePeer {
       return;
     }
     this._count('relay-in');
-    this.mux.onFrame(spec.label, bytes);
+    this.mux.onFrame(spec.label, bytes, this.relayPath);
   }
 
   // ---- liveness ------------------------------------------------------------------------------------------
@@ -477,7 +477,7 @@ export class RemotePeer {
           return;
         }
         const before = this.mux.heartbeatsReceived;
-        this.mux.onFrame(label, data);
+        this.mux.onFrame(label, data, this.linkPath);
         if (this.mux.heartbeatsReceived > before) {
           this._maybeUp();
         }

@@ -1,7 +1,8 @@
 // Unit tests of the client's options: connectTo limits the peers it links with.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PeerMeshClient, PeerMeshError } from '../client/peermesh.js';
+import { toBase64 } from '../client/channels.js';
+import { CHANNEL_LABELS, PeerMeshClient, PeerMeshError } from '../client/peermesh.js';
 
 const URL = 'ws://127.0.0.1:1/signal';
 
@@ -80,3 +81,38 @@ test('an offer from a peer outside connectTo is declined, and a declining peer i
   assert.ok(mesh.remotes.has('carol'));
   mesh.close();
 });
+
+test('a peer answers a pacing probe on the link it came on: WebRTC or the signaling relay, whichever path it uses', () => {
+  const client = new PeerMeshClient({ url: URL, room: 'r' });
+  client.peerId = 'alice';
+  const relayed = [];
+  client.signaling = { isJoined: true, send: () => {}, close: () => {},
+    trySendRelay: (to, label, data) => relayed.push(`${label}:${data}`) > 0 };
+  try {
+    probeAnsweredOnItsLink(client, relayed);
+  } finally {
+    client.close(); // its timers would keep the test running after a failure
+  }
+});
+
+/** The probe test's body: bob's RemotePeer with a fake link; `relayed` holds what went over signaling. */
+function probeAnsweredOnItsLink(client, relayed) {
+  // Polite (alice < bob): it waits for bob's offer, so no RTCPeerConnection is made here; a fake link stands in.
+  const remote = client._addPeer('bob', true);
+  const onLink = [];
+  const link = { send: (label, frame) => onLink.push(`${label}:${frame[0]}`) > 0, bufferedAmount: () => 0, close: () => {} };
+  remote.link = link;
+  CHANNEL_LABELS.forEach((label) => remote.openChannels.add(label));
+  const probe = new Uint8Array([0x02, 1, 2, 3, 4, 5, 6, 7, 8]);
+  const reply = toBase64(new Uint8Array([0x03, 1, 2, 3, 4, 5, 6, 7, 8]));
+
+  remote.mux.usePath(remote.relayPath); // bob's end still degraded while alice probes the WebRTC link
+  remote._listener(link, remote.generation).onMessage('presence', probe);
+  assert.deepEqual(onLink, ['presence:3']);
+  assert.deepEqual(relayed, []);
+
+  remote.mux.usePath(remote.linkPath);
+  remote.onSignal({ type: 'relay', from: 'bob', channel: 'presence', data: toBase64(probe) });
+  assert.deepEqual(relayed, [`presence:${reply}`], 'a probe over the relay is answered over the relay');
+  assert.deepEqual(onLink, ['presence:3']);
+}

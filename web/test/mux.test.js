@@ -350,3 +350,24 @@ test('while the page timers run late, files are held back by the high-water mark
   const after = files().length - 40;
   assert.ok(after > 0 && after < 10, `${after} frames in 20 ms: paced again`);
 });
+
+test('a probe is answered on the path it came on, not the one in use; a closed path drops it', () => {
+  const mux = new ChannelMux(OPTIONS, { deliver: () => {}, protocolError: (l, r) => { throw new Error(r); } }, () => 0);
+  const recording = () => {
+    const path = { sent: [], open: true, lossy: false, buffered: () => 0 };
+    path.ready = () => path.open;
+    path.send = (label, frame) => path.sent.push(`${label}:${frame[0]}`) > 0;
+    return path;
+  };
+  const relay = recording();
+  const link = recording();
+  mux.usePath(relay); // our end is still degraded; the prober already switched to the WebRTC link
+  const probe = new Uint8Array([0x02, 1, 2, 3, 4, 5, 6, 7, 8]);
+  mux.onFrame('presence', probe, link);
+  assert.deepEqual(link.sent, ['presence:3'], 'answered on the link the probe came on');
+  assert.deepEqual(relay.sent, []);
+  link.open = false;
+  mux.onFrame('presence', probe, link);
+  assert.deepEqual(link.sent, ['presence:3'], 'a closed link: dropped');
+  assert.deepEqual(relay.sent, [], 'not sent on the path in use either');
+});

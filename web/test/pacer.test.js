@@ -150,6 +150,18 @@ test('a probe unanswered for the timeout halves the rate and the next probe goes
   near(pacer.rateBytesPerSecond, before / 2, 1);
 });
 
+test('a first probe lost before calibration does not lower the rate: no byte went out, so no queue held it', () => {
+  const { clock, pacer, sample } = setUp();
+  assert.ok(pacer.probeDue());
+  pacer.probeSent();
+  clock.now += S.probeTimeoutMs;
+  assert.ok(pacer.probeDue(), 'the next probe goes out');
+  assert.equal(pacer.rateBytesPerSecond, S.initialRateBytesPerSecond);
+  sample(BASE);
+  assert.ok(pacer.calibrated);
+  assert.equal(pacer.rateBytesPerSecond, S.initialRateBytesPerSecond, 'calibrated at the initial rate');
+});
+
 test('an answer to an older probe is ignored', () => {
   const { clock, pacer, calibrate } = setUp();
   calibrate();
