@@ -257,7 +257,18 @@ export class ChannelMux {
         }
       }
     }
+    if (label === 'files' && this.queues.get('files').length === 0) {
+      this._filesQueueEmptied();
+    }
     this._wakeDrainWaiters(label);
+  }
+
+  /**
+   * Forgets that timers ran late: that described the last upload. The next one starts paced (a tab shown again
+   * meanwhile must not send its first burst unpaced); if timers still run late, its first wake-up says so.
+   */
+  _filesQueueEmptied() {
+    this._timersLate = false;
   }
 
   _pumpSequenced(label, s, path) {

@@ -371,3 +371,23 @@ test('a probe is answered on the path it came on, not the one in use; a closed p
   assert.deepEqual(link.sent, ['presence:3'], 'a closed link: dropped');
   assert.deepEqual(relay.sent, [], 'not sent on the path in use either');
 });
+
+test('late timers are forgotten once the files queue empties: the next transfer starts paced', () => {
+  const { clock, timers, mux, files, probes } = pacedMux();
+  for (let i = 0; i < 40; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  timers.advance(10);
+  clock.late = 1000; // a hidden tab: timers once a second
+  timers.advance(2000);
+  assert.equal(files().length, 40, 'late timers: the rest went unpaced and the queue emptied');
+  assert.equal(timers.pending.size, 0, 'nothing waits: no timer comes to find them on time again');
+
+  clock.late = 0; // the tab is shown again
+  const probesBefore = probes().length;
+  for (let i = 0; i < 20; i++) {
+    mux.offer('files', new Uint8Array(FRAME));
+  }
+  assert.ok(files().length - 40 <= 2, `${files().length - 40} of 20 frames at once: the new transfer is paced`);
+  assert.ok(probes().length > probesBefore, 'and probes');
+});
