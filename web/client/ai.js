@@ -87,9 +87,10 @@ export class AiAnswers {
    * @param {import('./peermesh.js').PeerMeshClient} client
    * @param {object} [opts]
    * @param {Storage} [opts.storage] unfinished answers (their prompt, text and the piece expected next) survive
-   *     a reload and are resumed once the bot's link is up. Written when an answer is asked or ends, at most
-   *     every `saveDelayMs` while pieces arrive, on `pagehide` and on close: text and `next` are written
-   *     together, so a page that dies between writes resumes from an earlier piece and loses nothing
+   *     a reload and are resumed once the bot's link is up (at once when it is up already). Written when an
+   *     answer is asked or ends, at most every `saveDelayMs` while pieces arrive, on `pagehide` and on close:
+   *     text and `next` are written together, so a page that dies between writes resumes from an earlier piece
+   *     and loses nothing
    * @param {string} [opts.key] storage key (default 'peermesh.ai')
    * @param {() => void} [opts.onSave] called right after each write, so a page can store what it shows of the
    *     answers at the same moment (the demo keeps its output box so)
@@ -130,6 +131,17 @@ export class AiAnswers {
     // In a browser, a page going away writes what the timer has not yet.
     if (this.storage && typeof globalThis.addEventListener === 'function') {
       globalThis.addEventListener('pagehide', this._onPageHide);
+    }
+    this._resumeWhereLinked();
+  }
+
+  /** Restored answers whose bot's link is usable already: no `state` change is coming to resume them. */
+  _resumeWhereLinked() {
+    const bots = new Set([...this.answers.values()].map((a) => a.peer));
+    for (const bot of bots) {
+      if (isUsable(this.client.peer(bot)?.state)) {
+        this.resume(bot);
+      }
     }
   }
 

@@ -11,6 +11,12 @@ class FakeClient extends EventTarget {
     super();
     this.sent = [];
     this.accept = true;
+    /** peer -> its link's state, as `peer(id).state` reports it */
+    this.states = new Map();
+  }
+
+  peer(id) {
+    return this.states.has(id) ? { peer: id, state: this.states.get(id) } : null;
   }
 
   send(channel, data, opts) {
@@ -27,6 +33,7 @@ class FakeClient extends EventTarget {
   }
 
   linkUp(peer, to = 'connected', from = 'connecting') {
+    this.states.set(peer, to);
     this.dispatchEvent(new CustomEvent('state', { detail: { peer, from, to } }));
   }
 }
@@ -161,6 +168,25 @@ test('unfinished answers survive a reload in storage and resume from the piece h
 
   storage.setItem('peermesh.ai', '{broken');
   assert.equal(new AiAnswers(new FakeClient(), { storage }).pending().length, 0);
+  second.close();
+});
+
+test('restored answers resume at once when the bot\'s link is usable already, not while it is still coming up', () => {
+  const storage = new MemoryStorage();
+  const before = new FakeClient();
+  const first = new AiAnswers(before, { storage });
+  first.ask('ai-bot', 'long', { id: 'l' });
+  first.ask('ai-slow', 'other', { id: 'o' });
+  before.fromBot({ type: 'delta', id: 'l', n: 0, text: 'one ' });
+  first.close();
+
+  const after = new FakeClient();
+  after.linkUp('ai-bot'); // linked before the AiAnswers is made: no state change will come
+  after.linkUp('ai-slow', 'connecting', 'idle');
+  const second = new AiAnswers(after, { storage });
+  assert.deepEqual(after.sent.map((s) => [s.to[0], s.message]), [['ai-bot', { type: 'resume', id: 'l', from: 1 }]]);
+  after.linkUp('ai-slow');
+  assert.deepEqual(after.sent.at(-1).message, { type: 'resume', id: 'o', from: 0 }, 'the other once its link is up');
   second.close();
 });
 
