@@ -81,7 +81,21 @@ export class AiAnswer extends EventTarget {
   }
 }
 
-/** The answers a client is waiting for, from any number of AI bots. */
+/** Open AiAnswers with storage: a new one restores only the stored answers none of its client's holds. */
+const openWithStorage = new Set();
+
+const answerKey = (peer, id) => `${peer} ${id}`;
+
+/**
+ * The answers a client is waiting for, from any number of AI bots.
+ *
+ * Several AiAnswers may share one storage key (two parts of a page, two tabs on `localStorage`): each writes only
+ * its own answers and keeps every other entry it finds, so none loses another's. A new one restores the stored
+ * answers that no open AiAnswers of the same client holds (two would both resume them): after a reload the first
+ * one made takes them all, a second one made meanwhile starts empty. Another client (a new page, another tab)
+ * restores them whoever holds them, so with `localStorage` a tab would take over (and resume under its own peer
+ * id) the answers another tab asked: give each tab its own `key`, or use `sessionStorage`.
+ */
 export class AiAnswers {
   /**
    * @param {import('./peermesh.js').PeerMeshClient} client
@@ -108,10 +122,17 @@ export class AiAnswers {
     this._saveTimer = null;
     /** `${peer} ${id}` -> AiAnswer */
     this.answers = new Map();
+    /** Keys of answers of ours that ended since the last write: their entries go then. */
+    this._ended = new Set();
     this._counter = 0;
     for (const saved of this._load()) {
-      this.answers.set(`${saved.peer} ${saved.id}`,
-        new AiAnswer(this, saved.peer, saved.id, saved.next, saved.text, saved.prompt ?? ''));
+      const key = answerKey(saved.peer, saved.id);
+      if (!this._heldByAnother(key)) {
+        this.answers.set(key, new AiAnswer(this, saved.peer, saved.id, saved.next, saved.text, saved.prompt ?? ''));
+      }
+    }
+    if (this.storage) {
+      openWithStorage.add(this);
     }
     this._onMessage = (e) => {
       if (e.detail.channel === 'ai-stream') {
@@ -133,6 +154,17 @@ export class AiAnswers {
       globalThis.addEventListener('pagehide', this._onPageHide);
     }
     this._resumeWhereLinked();
+  }
+
+  /** True when another open AiAnswers of our client, storage and key holds the answer `key`. */
+  _heldByAnother(key) {
+    for (const other of openWithStorage) {
+      if (other !== this && other.client === this.client && other.storage === this.storage && other.key === this.key
+          && other.answers.has(key)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Restored answers whose bot's link is usable already: no `state` change is coming to resume them. */
@@ -167,7 +199,7 @@ export class AiAnswers {
     // Throws when there is no link to the peer at all: nothing is kept then.
     const sent = this.client.send('ai-stream', JSON.stringify({ type: 'prompt', id, prompt }), { to: [peer] });
     if (sent) {
-      this.answers.set(`${peer} ${id}`, answer);
+      this.answers.set(answerKey(peer, id), answer);
       this._save();
     } else {
       answer._fail(new AiError('queue-full', 'the link to the bot has no room for the prompt now'));
@@ -189,6 +221,7 @@ export class AiAnswers {
     if (this._saveTimer !== null) {
       this._save();
     }
+    openWithStorage.delete(this);
     this.client.removeEventListener('message', this._onMessage);
     this.client.removeEventListener('state', this._onState);
     if (typeof globalThis.removeEventListener === 'function') {
@@ -215,19 +248,19 @@ export class AiAnswers {
     if (m === null || typeof m !== 'object' || typeof m.id !== 'string') {
       return;
     }
-    const key = `${from} ${m.id}`;
+    const key = answerKey(from, m.id);
     const answer = this.answers.get(key);
     if (!answer) {
       return;
     }
     if (m.type === 'error' && typeof m.n !== 'number') {
       // A refusal: of the prompt itself (busy, too large...) or of a resume the bot no longer can serve.
-      this.answers.delete(key);
+      this._forget(key);
       answer._fail(new AiError(m.code, m.message));
       this._save();
     } else if (m.n === answer.next) {
       if (answer._piece(m)) {
-        this.answers.delete(key);
+        this._forget(key);
         this._save();
       } else {
         this._saveSoon();
@@ -238,6 +271,14 @@ export class AiAnswers {
       this._send(from, { type: 'resume', id: m.id, from: answer.next });
     }
     // Below next: a piece already held (a hand-over offered twice, a resume overlapping): dropped.
+  }
+
+  /** An answer of ours ended: no longer pending, and its stored entry goes at the next write. */
+  _forget(key) {
+    this.answers.delete(key);
+    if (this.storage) {
+      this._ended.add(key);
+    }
   }
 
   _load() {
@@ -252,6 +293,14 @@ export class AiAnswers {
     } catch {
       return [];
     }
+  }
+
+  /** The stored entries that are not ours (another AiAnswers on this key wrote them): kept as they are. */
+  _othersEntries() {
+    return this._load().filter((s) => {
+      const key = answerKey(s.peer, s.id);
+      return !this.answers.has(key) && !this._ended.has(key);
+    });
   }
 
   /** A piece arrived: write within `saveDelayMs` (each write holds every answer's whole text). */
@@ -270,8 +319,9 @@ export class AiAnswers {
     if (!this.storage) {
       return;
     }
-    this.storage.setItem(this.key, JSON.stringify(this.pending().map((a) => ({ peer: a.peer, id: a.id,
-      prompt: a.prompt, next: a.next, text: a.text }))));
+    this.storage.setItem(this.key, JSON.stringify([...this._othersEntries(), ...this.pending().map((a) => ({
+      peer: a.peer, id: a.id, prompt: a.prompt, next: a.next, text: a.text }))]));
+    this._ended.clear();
     if (this._onSaved) {
       try {
         this._onSaved();

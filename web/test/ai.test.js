@@ -190,6 +190,35 @@ test('restored answers resume at once when the bot\'s link is usable already, no
   second.close();
 });
 
+test('two AiAnswers on one storage key keep each other\'s answers; after a reload the first one made restores them', () => {
+  const storage = new MemoryStorage();
+  const stored = () => JSON.parse(storage.getItem('peermesh.ai')).map((s) => s.id).sort();
+  const client = new FakeClient();
+  const one = new AiAnswers(client, { storage });
+  const two = new AiAnswers(client, { storage });
+  one.ask('ai-bot', 'first', { id: 'a1' });
+  two.ask('ai-bot', 'second', { id: 'b1' });
+  one.ask('ai-bot', 'third', { id: 'a2' });
+  assert.deepEqual(stored(), ['a1', 'a2', 'b1'], 'each write keeps the other\'s answers');
+  client.fromBot({ type: 'done', id: 'a1', n: 0, finish: 'stop' });
+  assert.deepEqual(stored(), ['a2', 'b1'], 'an answer that ended leaves, the other\'s stay');
+  client.fromBot({ type: 'error', id: 'b1', code: 'ai-busy', message: 'two under way' });
+  assert.deepEqual(stored(), ['a2']);
+  two.ask('ai-bot', 'fourth', { id: 'b2' });
+  one.close();
+  two.close();
+
+  const reloaded = new FakeClient();
+  const first = new AiAnswers(reloaded, { storage });
+  const second = new AiAnswers(reloaded, { storage });
+  assert.deepEqual(first.pending().map((a) => a.id).sort(), ['a2', 'b2']);
+  assert.deepEqual(second.pending(), [], 'not restored twice for one client: both would resume them');
+  second.ask('ai-bot', 'fifth', { id: 'c1' });
+  assert.deepEqual(stored(), ['a2', 'b2', 'c1']);
+  first.close();
+  second.close();
+});
+
 test('a long answer is written to storage at most every 250 ms while it streams, and at once when asked and ended', async () => {
   const storage = new MemoryStorage();
   const timers = new FakeTimers();
