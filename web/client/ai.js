@@ -13,6 +13,7 @@
  * @module ai
  */
 
+import { ErrorCode } from './errors.js';
 import { isUsable } from './reconnect.js';
 
 const decoder = new TextDecoder();
@@ -122,6 +123,8 @@ export class AiAnswers {
     this._saveTimer = null;
     /** `${peer} ${id}` -> AiAnswer */
     this.answers = new Map();
+    /** A write failed and none succeeded since: reported already. */
+    this._storageFailing = false;
     /** Keys of answers of ours that ended since the last write: their entries go then. */
     this._ended = new Set();
     this._counter = 0;
@@ -295,6 +298,26 @@ export class AiAnswers {
     }
   }
 
+  /**
+   * Writes every entry; false when the storage refused (full, or not allowed). The first failure goes to the
+   * client's `error` event (not fatal); the next write tries again, and one that succeeds re-arms the report.
+   */
+  _write() {
+    try {
+      this.storage.setItem(this.key, JSON.stringify([...this._othersEntries(), ...this.pending().map((a) => ({
+        peer: a.peer, id: a.id, prompt: a.prompt, next: a.next, text: a.text }))]));
+      this._storageFailing = false;
+      return true;
+    } catch (e) {
+      if (!this._storageFailing) {
+        this._storageFailing = true;
+        this.client._error(ErrorCode.STORAGE_FAILED, `AiAnswers cannot write ${this.key} (${e}): answers are `
+          + 'not kept across a reload until a write succeeds');
+      }
+      return false;
+    }
+  }
+
   /** The stored entries that are not ours (another AiAnswers on this key wrote them): kept as they are. */
   _othersEntries() {
     return this._load().filter((s) => {
@@ -310,17 +333,15 @@ export class AiAnswers {
     }
   }
 
-  /** Writes now, and calls `onSave`. */
+  /** Writes now, and calls `onSave`; a write that fails is skipped (never thrown: answers go on streaming). */
   _save() {
     if (this._saveTimer !== null) {
       this._timers.clearTimeout(this._saveTimer);
       this._saveTimer = null;
     }
-    if (!this.storage) {
+    if (!this.storage || !this._write()) {
       return;
     }
-    this.storage.setItem(this.key, JSON.stringify([...this._othersEntries(), ...this.pending().map((a) => ({
-      peer: a.peer, id: a.id, prompt: a.prompt, next: a.next, text: a.text }))]));
     this._ended.clear();
     if (this._onSaved) {
       try {

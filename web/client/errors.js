@@ -44,6 +44,11 @@ export const ErrorCode = Object.freeze({
   FILE_CHECKSUM_MISMATCH: 'file-checksum-mismatch',
   /** The peer left while a transfer or a request addressed to it was pending. */
   PEER_LEFT: 'peer-left',
+  /**
+   * Writing to a Storage failed (full: QuotaExceededError, or not allowed); AiAnswers goes on without that write
+   * and reports it once until a write succeeds again.
+   */
+  STORAGE_FAILED: 'storage-failed',
   /** A bug in the client: an event was handled in a state that does not allow it. */
   INTERNAL: 'internal',
 });

@@ -11,8 +11,14 @@ class FakeClient extends EventTarget {
     super();
     this.sent = [];
     this.accept = true;
+    /** What went to the client's `error` event (PeerMeshClient#_error). */
+    this.errors = [];
     /** peer -> its link's state, as `peer(id).state` reports it */
     this.states = new Map();
+  }
+
+  _error(code, message) {
+    this.errors.push({ code, message });
   }
 
   peer(id) {
@@ -244,6 +250,45 @@ test('a long answer is written to storage at most every 250 ms while it streams,
   assert.equal(storage.getItem('peermesh.ai'), '[]');
   assert.equal((await answer.done).text, expected);
   assert.equal(timers.pending.size, 0);
+  ai.close();
+});
+
+test('a full storage neither breaks an ask nor stops its answer; it is reported once, until a write succeeds again', async () => {
+  const storage = new MemoryStorage();
+  const setItem = storage.setItem.bind(storage);
+  storage.full = true;
+  storage.setItem = (key, value) => {
+    if (storage.full) {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    }
+    setItem(key, value);
+  };
+  const timers = new FakeTimers();
+  const client = new FakeClient();
+  let saves = 0;
+  const ai = new AiAnswers(client, { storage, timers, onSave: () => saves++ });
+  const answer = ai.ask('ai-bot', 'long', { id: 'q' });
+  assert.equal(client.sent[0].message.type, 'prompt');
+  assert.deepEqual(ai.pending(), [answer]);
+  for (let n = 0; n < 20; n++) {
+    client.fromBot({ type: 'delta', id: 'q', n, text: `p${n} ` });
+    timers.advance(100);
+  }
+  assert.equal(answer.text.split(' ').length, 21, 'every piece arrived');
+  assert.deepEqual(client.errors.map((e) => e.code), ['storage-failed'], 'reported once for many failed writes');
+  assert.match(client.errors[0].message, /QuotaExceededError/);
+  assert.equal(saves, 0, 'onSave only after a write');
+  assert.equal(storage.getItem('peermesh.ai'), null);
+
+  storage.full = false;
+  client.fromBot({ type: 'delta', id: 'q', n: 20, text: 'p20 ' });
+  timers.advance(250);
+  assert.equal(JSON.parse(storage.getItem('peermesh.ai'))[0].next, 21, 'written again once there is room');
+  assert.equal(saves, 1);
+  storage.full = true;
+  client.fromBot({ type: 'done', id: 'q', n: 21, finish: 'stop' });
+  assert.equal((await answer.done).finish, 'stop');
+  assert.equal(client.errors.length, 2, 'a new failure after a write that succeeded is reported again');
   ai.close();
 });
 
