@@ -23,9 +23,11 @@
  * - `file-progress` {direction: 'in'|'out', peer, id, name, size, transferred}
  * - `file`         {from, id, name, size, type, sha256, actualSha256, ok, blob, bytes}
  * - `unconfirmed`  {peer, reason, messages: [{channel, data}]}   code-sync/ai-stream messages the peer never
- *                  acknowledged, when it left for good (reason as `peer-left`) or came back as a new instance
- *                  (`started-over`): it may or may not have had them (with a routed relay: the room did not);
- *                  resend what still matters
+ *                  acknowledged, when it left for good (reason as `peer-left`), came back as a new instance
+ *                  (`started-over`), declined a link (`declined`), its failed link was started over (`replaced`),
+ *                  or our signaling session could not be resumed and a fresh one began (`new-session`: the peers
+ *                  take us for a new instance): it may or may not have had them (with a routed relay: the room
+ *                  did not); resend what still matters
  * - `signaling`    {state: connecting|open|reconnecting|closed, attempt?, resumed?}
  * - `error`        {code, message, fatal, peer?, ref?}
  * - `closed`       {reason}
@@ -338,18 +340,13 @@ export class PeerMeshClient extends EventTarget {
         this._removePeer(peer, 'gone');
       }
     }
-    if (freshSession && this.remotes.size > 0) {
-      // Our old session ended: the others saw us leave and come back, so every link starts over (quietly:
-      // the room must not hear `closed` from links it already dropped).
-      for (const remote of this.remotes.values()) {
-        remote.controller.listener = null;
-        remote.close('signaling session replaced');
-        this.files.onPeerGone(remote.remote, 'session replaced');
-      }
-      this.remotes.clear();
-    }
+    const unconfirmed = freshSession ? this._startOverWithEveryPeer() : [];
     for (const peer of listed) {
       this._addPeer(peer, !before.has(peer));
+    }
+    // Once the new links exist, so that the application can send them again at once.
+    for (const { peer, messages } of unconfirmed) {
+      this._unconfirmed(peer, 'new-session', messages);
     }
     if (!this.everJoined) {
       this.everJoined = true;
@@ -358,6 +355,24 @@ export class PeerMeshClient extends EventTarget {
     }
     this._emit('joined', { room: m.room, peer: m.peer, peers: [...listed], resumed: m.resumed === true });
     this._emit('peers', { peers: this.peers() });
+  }
+
+  /**
+   * Our old signaling session ended (the server forgot us): the others saw us leave and come back, so every link
+   * starts over, quietly (the room must not hear `closed` from links it already dropped).
+   * @returns {Array<{peer: string, messages: Array<{channel: string, data: Uint8Array}>}>} what each peer never
+   *     acknowledged: it takes us for a new instance now, so none of it will be resent
+   */
+  _startOverWithEveryPeer() {
+    const unconfirmed = [];
+    for (const remote of this.remotes.values()) {
+      remote.controller.listener = null;
+      unconfirmed.push({ peer: remote.remote, messages: remote.mux.unconfirmed() });
+      remote.close('signaling session replaced');
+      this.files.onPeerGone(remote.remote, 'session replaced');
+    }
+    this.remotes.clear();
+    return unconfirmed;
   }
 
   /** True when this client links with `peer` once both are in the room (option `connectTo`). */

@@ -116,3 +116,31 @@ function probeAnsweredOnItsLink(client, relayed) {
   assert.deepEqual(relayed, [`presence:${reply}`], 'a probe over the relay is answered over the relay');
   assert.deepEqual(onLink, ['presence:3']);
 }
+
+test('a fresh signaling session hands back what the peers never acknowledged (new-session), once the new links exist', () => {
+  const client = new PeerMeshClient({ url: URL, room: 'r' });
+  try {
+    client.peerId = 'alice';
+    const events = [];
+    client.addEventListener('unconfirmed', (e) => events.push({ ...e.detail, linked: client.remotes.get(e.detail.peer) }));
+    const joined = (resumed) => client._onJoined({ type: 'joined', room: 'r', peer: 'alice', resumed,
+      peers: [{ peer: 'alice' }, { peer: 'bob' }] });
+    joined(false);
+    const old = client.remotes.get('bob');
+    old.mux.offer('code-sync', new TextEncoder().encode('edit 1'));
+    old.mux.offer('cursor-pos', new TextEncoder().encode('12'));
+    joined(true);
+    assert.equal(events.length, 0, 'a resumed session keeps its links and their resends');
+    assert.equal(client.remotes.get('bob'), old);
+
+    joined(false); // the server forgot us: bob takes us for a new instance
+    assert.equal(events.length, 1);
+    assert.equal(events[0].peer, 'bob');
+    assert.equal(events[0].reason, 'new-session');
+    assert.deepEqual(events[0].messages.map((m) => `${m.channel}:${new TextDecoder().decode(m.data)}`), ['code-sync:edit 1']);
+    assert.ok(events[0].linked && events[0].linked !== old, 'the new link exists when the application hears it');
+    assert.equal(client.remotes.get('bob').mux.unconfirmed().length, 0, 'nothing is carried over to the new link');
+  } finally {
+    client.close();
+  }
+});
