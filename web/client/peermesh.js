@@ -227,7 +227,10 @@ export class PeerMeshClient extends EventTarget {
     this.peerId = null;
     /** @type {Map<string, RemotePeer>} */
     this.remotes = new Map();
-    /** Peers that declined a link with us (their connectTo): left alone until they rejoin or offer. */
+    /**
+     * Peers that declined a link with us (their connectTo): left alone until they rejoin, offer, or report a link
+     * to us (a page that resumed its session with another connectTo).
+     */
     this.declinedBy = new Set();
     /** @type {RTCIceServer[]} */
     this.iceServers = [];
@@ -448,6 +451,12 @@ export class PeerMeshClient extends EventTarget {
         remote = this._replacePeer(remote);
       }
     }
+    if (!remote && this._declinerWantsUs(m)) {
+      // It took us into its connectTo. A page that resumed its session with a new one sends no peer-joined, and
+      // when polite it only reports its state and waits for our offer.
+      this.declinedBy.delete(m.from);
+      remote = this._addPeer(m.from, false);
+    }
     if (!remote && !this.linksWith(m.from)
         && (m.type === 'offer' || (m.type === 'state' && m.state !== 'declined'))) {
       // Not a peer of ours (connectTo): say so, or it offers (or waits for our offer) again and again.
@@ -476,6 +485,11 @@ export class PeerMeshClient extends EventTarget {
         reason: m.reason ?? null, attempt: m.attempt ?? null });
     }
     remote.onSignal(m);
+  }
+
+  /** True when `m` is a report of a live link to us from a peer that declined us: it wants one now. */
+  _declinerWantsUs(m) {
+    return m.type === 'state' && this.declinedBy.has(m.from) && m.state !== 'declined' && !isTerminal(m.state);
   }
 
   _replacePeer(old) {

@@ -144,3 +144,34 @@ test('a fresh signaling session hands back what the peers never acknowledged (ne
     client.close();
   }
 });
+
+test('a peer that declined us and comes back with us in its connectTo (a resumed session, polite) is linked again', () => {
+  const mesh = new PeerMeshClient({ url: URL, room: 'r' });
+  try {
+    mesh.peerId = 'bob';
+    const sent = [];
+    mesh.signaling = { send: (m) => sent.push(m), close: () => {} };
+    mesh._addPeer('alice', true);
+    mesh._onSignal({ type: 'state', from: 'alice', state: 'declined', reason: 'not in connectTo' });
+    assert.equal(mesh.remotes.has('alice'), false);
+    mesh._onSignal({ type: 'state', from: 'alice', state: 'closed', previous: 'connected' });
+    assert.equal(mesh.remotes.has('alice'), false, 'a closed link is no wish for one');
+
+    // alice's page reloads with bob in its connectTo and resumes its session: no peer-joined reaches bob, and
+    // alice, polite (alice < bob), reports its new link and waits for bob's offer.
+    mesh._onSignal({ type: 'state', from: 'alice', state: 'connecting', previous: 'idle' });
+    assert.ok(mesh.remotes.has('alice'), 'linked again');
+    assert.equal(mesh.declinedBy.has('alice'), false);
+    assert.equal(sent.filter((m) => m.state === 'declined').length, 0, 'bob declines nothing');
+  } finally {
+    mesh.close();
+  }
+  // The reloaded page itself takes its new connectTo at the resumed join.
+  const reloaded = new PeerMeshClient({ url: URL, room: 'r', connectTo: ['relay-alice', 'bob'], resume: 'token' });
+  try {
+    reloaded._onJoined({ type: 'joined', room: 'r', peer: 'alice', resumed: true, peers: [{ peer: 'bob' }] });
+    assert.ok(reloaded.remotes.has('bob'));
+  } finally {
+    reloaded.close();
+  }
+});
