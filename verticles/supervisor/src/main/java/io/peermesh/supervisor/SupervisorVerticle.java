@@ -76,10 +76,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private boolean remotePresent;
   /** The first peer connection, built ahead of need and adopted by {@link #replaceLink}. */
   private PeerLink spare;
-  /** The first link: taken from the pool's stock, or built while the supervisor joins; null until start. */
-  private Future<PeerLink> earlyLink;
-  /** Signals that came between joined and the machine's start (while the first link was finishing). */
-  private final List<JsonObject> signalsBeforeStart = new ArrayList<>();
   private boolean relayOnlyNext;
   /** The remote reported a brand-new link: its next offer replaces ours whatever its generation. */
   private boolean acceptNextOffer;
@@ -174,24 +170,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       own.onFreshJoin(joined -> forgetRemoteInstance("sees us as new (we joined afresh)"));
       signaling = own;
     }
-    PeerLink stocked = options.tcpCandidates() ? null : pool.takeStocked(slot);
-    if (stocked != null) {
-      stocked.claim(context);
-    }
-    earlyLink = stocked != null ? Future.succeededFuture(stocked) : buildEarlyLink();
     return Future.all(List.of(sends.completion(), batches.completion(), close.completion(), holds.completion(),
             commits.completion(), files.register()))
         .compose(v -> signaling.open())
-        // The first link is built while the join's round trip runs; waiting here for what is left of it keeps
-        // it off the offer's path (built after joined, it cost 2-4 ms of the 10 ms set-up).
-        .compose(joined -> earlyLink.map(built -> {
-          if (built != null && spare == null && link == null && !released) {
-            spare = built;
-          } else if (built != null) {
-            built.close();
-          }
-          return joined;
-        }))
         .onSuccess(joined -> {
           // With a token the peer id is the token's, whatever the request said: the roles follow the real one.
           impolite = joined.getString("peer", request.peer()).compareTo(request.remote()) > 0;
@@ -228,42 +209,10 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
             kick();
           });
           run(controller.fire(new ConnectionEvent.Start()));
-          List<JsonObject> early = List.copyOf(signalsBeforeStart);
-          signalsBeforeStart.clear();
-          early.forEach(this::onSignal);
           // After whatever already waits on this context (an offer may): the spare is for the next one.
           vertx.runOnContext(v -> prepareSpare());
         })
-        .onFailure(e -> {
-          release();
-          closeUnusedEarlyLink();
-        });
-  }
-
-  /**
-   * Builds a peer connection and its channels on a worker (blocking native calls), without ICE servers: they
-   * come with {@code joined} and are set on it then ({@link PeerLink#reconfigure}). Never fails: a link that
-   * could not be built is null, and one is built when needed as before.
-   */
-  private Future<PeerLink> buildEarlyLink() {
-    PeerLink.Options bare = new PeerLink.Options(List.of(), false, options.tcpCandidates());
-    return vertx.<PeerLink>executeBlocking(() -> new PeerLink(slot, bare, context, null), false)
-        .otherwise(e -> {
-          LOG.log(Level.FINE, connectionId + ": building the first link early failed", e);
-          return null;
-        });
-  }
-
-  /** Closes the early link once built unless it became the spare or the link. */
-  private Future<PeerLink> closeUnusedEarlyLink() {
-    if (earlyLink == null) {
-      return Future.succeededFuture();
-    }
-    return earlyLink.onSuccess(built -> {
-      if (built != null && built != spare && built != link) {
-        built.close();
-      }
-    });
+        .onFailure(e -> release());
   }
 
   /** Completes when this supervisor has stopped (its connection ended). */
@@ -295,8 +244,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     if (signaling != null) {
       closing.add(signaling.close());
     }
-    // Stopped once the link still being built is closed too: nothing of this supervisor outlives it.
-    closing.add(closeUnusedEarlyLink());
     return Future.join(closing);
   }
 
@@ -416,6 +363,9 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       mux.usePath(null);
     }
     PeerLink.Options linkOptions = new PeerLink.Options(iceServers, relayOnlyNext, options.tcpCandidates());
+    if (spare == null) {
+      spare = stocked();
+    }
     if (spare != null && spare.reconfigure(linkOptions)) {
       link = spare;
       link.adopt(new LinkListener(newGeneration));
@@ -434,9 +384,27 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
    */
   private void prepareSpare() {
     if (spare == null && link == null && !ending && !released) {
-      spare = new PeerLink(slot, new PeerLink.Options(iceServers, relayOnlyNext, options.tcpCandidates()), context,
-          null);
+      PeerLink.Options linkOptions = new PeerLink.Options(iceServers, relayOnlyNext, options.tcpCandidates());
+      spare = stocked();
+      if (spare == null || !spare.reconfigure(linkOptions)) {
+        if (spare != null) {
+          spare.close();
+        }
+        spare = new PeerLink(slot, linkOptions, context, null);
+      }
     }
+  }
+
+  /**
+   * A link from the pool's stock (built ahead of need: ~2-4 ms of blocking libwebrtc calls off the set-up's
+   * path), now this supervisor's; null when none is in stock or TCP candidates are wanted (set at build).
+   */
+  private PeerLink stocked() {
+    PeerLink stocked = options.tcpCandidates() ? null : pool.takeStocked(slot);
+    if (stocked != null) {
+      stocked.claim(context);
+    }
+    return stocked;
   }
 
   private void sendOffer(String sdp) {
@@ -447,10 +415,6 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   // ---- signaling ----------------------------------------------------------------------------------------
 
   private void onSignal(JsonObject message) {
-    if (controller == null) {
-      signalsBeforeStart.add(message);
-      return;
-    }
     String type = message.getString("type", "");
     String from = message.getString("from", message.getString("peer"));
     if (!request.remote().equals(from)) {

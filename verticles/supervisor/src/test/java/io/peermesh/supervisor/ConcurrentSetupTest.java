@@ -13,8 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Many pairs requested at once, each in its own room, all connect: with links taken from the pool's stock
- * (the first ones) and built while joining (the rest), and with no stock, every supervisor building its own
- * while it joins (signals that arrive before it is done wait for it).
+ * (the first ones; the rest are built when needed), and with no stock at all.
  */
 class ConcurrentSetupTest {
 
