@@ -104,10 +104,13 @@ public final class DelayPacer {
       if (nowNanos - probeSentNanos < settings.probeTimeoutNanos()) {
         return false;
       }
-      // Unanswered for long: a queue far over any target (or a probe lost on a lossy path).
+      // Unanswered for long: a queue far over any target (or a probe lost on a lossy path). Before the first
+      // answer there is no measurement of this path to judge by: a lost first probe is no queue.
       probeSentNanos = -1;
       drainProbeStamp = -1;
-      rate = Math.max(settings.minRateBytesPerSecond(), rate * TIMEOUT_DECREASE);
+      if (calibrated) {
+        rate = Math.max(settings.minRateBytesPerSecond(), rate * TIMEOUT_DECREASE);
+      }
     }
     if (drainStartNanos >= 0) {
       return drained(nowNanos);

@@ -143,6 +143,16 @@ class DelayPacerTest {
   }
 
   @Test
+  void aFirstProbeLostBeforeAnyAnswerDoesNotLowerTheRate() {
+    double before = pacer.rateBytesPerSecond();
+    pacer.probeSent(now);
+    now += SETTINGS.probeTimeoutNanos();
+    assertTrue(pacer.probeDue(now), "the next probe goes out");
+    assertEquals(before, pacer.rateBytesPerSecond(), 1, "no measurement of the path yet: a lost probe is no queue");
+    assertFalse(pacer.calibrated());
+  }
+
+  @Test
   void anAnswerToAnOlderProbeIsIgnored() {
     calibrate();
     pacer.probeSent(now);

@@ -497,8 +497,13 @@ final class ChannelMux {
     return true;
   }
 
-  /** A frame arrived on {@code channel} from any path. */
+  /** A frame arrived on {@code channel} from the current path. */
   void onFrame(ChannelSpec channel, byte[] raw) {
+    onFrame(channel, raw, path);
+  }
+
+  /** A frame arrived on {@code channel} over {@code from} (a probe is answered there). */
+  void onFrame(ChannelSpec channel, byte[] raw, Path from) {
     Sequenced s = sequenced.get(channel);
     if (s == null) {
       if (channel == ChannelSpec.PRESENCE) {
@@ -508,7 +513,7 @@ final class ChannelMux {
           return;
         }
         if (raw.length > 0 && (raw[0] == PRESENCE_PROBE || raw[0] == PRESENCE_PROBE_REPLY)) {
-          onProbe(raw);
+          onProbe(raw, from);
           return;
         }
         if (raw.length == 0 || raw[0] != PRESENCE_DATA) {
@@ -582,17 +587,21 @@ final class ChannelMux {
     });
   }
 
-  /** Answers a peer's probe over the current path at once; an answer to ours feeds the files pacer. */
-  private void onProbe(byte[] raw) {
+  /**
+   * Answers a peer's probe at once over the path it came on (the peer measures that path; answered over another
+   * one right after a switch, the answer could be lost or measure the wrong queue), dropped when that path can
+   * no longer send; an answer to ours feeds the files pacer.
+   */
+  private void onProbe(byte[] raw, Path from) {
     if (raw.length != PROBE_BYTES) {
       sink.protocolError(ChannelSpec.PRESENCE, "probe frame of " + raw.length + " bytes, expected " + PROBE_BYTES);
       return;
     }
     if (raw[0] == PRESENCE_PROBE) {
-      if (path != null && path.ready(ChannelSpec.PRESENCE)) {
+      if (from != null && from.ready(ChannelSpec.PRESENCE)) {
         byte[] reply = raw.clone();
         reply[0] = PRESENCE_PROBE_REPLY;
-        path.send(ChannelSpec.PRESENCE, ByteBuffer.wrap(reply));
+        from.send(ChannelSpec.PRESENCE, ByteBuffer.wrap(reply));
       }
       return;
     }

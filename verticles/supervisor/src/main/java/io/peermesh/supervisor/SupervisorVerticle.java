@@ -551,7 +551,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
       LOG.warning(connectionId + ": relay frame that is not base64 ignored");
       return;
     }
-    mux.onFrame(channel, data);
+    mux.onFrame(channel, data, relayPath);
     kick();
   }
 
@@ -767,7 +767,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
         return;
       }
       long before = mux.heartbeatsReceived();
-      mux.onFrame(channel, data);
+      mux.onFrame(channel, data, linkPath);
       if (mux.heartbeatsReceived() > before) {
         maybeUp();
       }

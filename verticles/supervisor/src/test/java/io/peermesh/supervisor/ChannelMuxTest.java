@@ -35,6 +35,8 @@ class ChannelMuxTest {
     final List<byte[]> codeSyncDataSent = new ArrayList<>();
     /** The numbers code-sync acks carried, as sent. */
     final List<Long> codeSyncAcksSent = new ArrayList<>();
+    /** A path that can send nothing any more (its link closed). */
+    boolean closed;
 
     Wire(boolean lossy) {
       this.lossy = lossy;
@@ -77,7 +79,7 @@ class ChannelMuxTest {
 
     @Override
     public boolean ready(ChannelSpec channel) {
-      return true;
+      return !closed;
     }
 
     @Override
@@ -316,6 +318,24 @@ class ChannelMuxTest {
     assertEquals(ChannelMux.PRESENCE_PROBE_REPLY, reply.get());
     assertEquals(123_456_789L, reply.getLong());
     assertEquals(0, delivered.size(), "probes are not presence data");
+  }
+
+  @Test
+  void aProbeIsAnsweredOnThePathItCameOnAndDroppedWhenThatPathCannotSend() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    wires[1].to = null;
+    Wire relay = new Wire(true);
+    byte[] probe = ByteBuffer.allocate(9).put(ChannelMux.PRESENCE_PROBE).putLong(42L).array();
+    // The path switched to the link (wires[1]) while a probe sent over the relay was on its way.
+    mux[1].onFrame(ChannelSpec.PRESENCE, probe, relay);
+    assertEquals(1, relay.presenceSent.size(), "answered over the relay it came on");
+    assertEquals(0, wires[1].presenceSent.size(), "not over the current path");
+    Wire closed = new Wire(false);
+    closed.closed = true;
+    mux[1].onFrame(ChannelSpec.PRESENCE, probe, closed);
+    assertEquals(0, closed.presenceSent.size(), "a path that cannot send any more drops the answer");
+    assertEquals(0, wires[1].presenceSent.size());
   }
 
   @Test
