@@ -116,6 +116,12 @@ final class BotVerticle extends VerticleBase {
         && Seat.declineIfAsked(link, message, "links with peers matching " + remotes.pattern() + " only")) {
       return;
     }
+    if (from != null && declined.contains(from) && wantsLink(message)) {
+      // It declined the bot and now offers, or reports a live link to it: its connectTo changed (a page that
+      // resumed its session sends no peer-joined). The message waits in the seat for the new connection.
+      declined.remove(from);
+      connect(from);
+    }
     seat.dispatch(message);
     String type = message.getString("type", "");
     String peer = message.getString("peer");
@@ -133,6 +139,14 @@ final class BotVerticle extends VerticleBase {
         vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
       }
     }
+  }
+
+  /** An offer, or a state report of a link that is not over (what a peer that wants a link sends). */
+  private static boolean wantsLink(JsonObject message) {
+    String type = message.getString("type", "");
+    String state = message.getString("state", "");
+    return type.equals("offer")
+        || type.equals("state") && !state.equals("declined") && !state.equals("failed") && !state.equals("closed");
   }
 
   private void connect(String remote) {

@@ -193,6 +193,11 @@ class BotTest {
           "the bot tried again: " + harness.states);
       assertEquals(List.of(), Await.result(harness.vertx.eventBus().<BotPeers>request(
           Addresses.Supervisor.botPeers(bot.bot()), null)).body().remotes());
+      // Its connectTo changed (a page that resumed its session): it reports a new link, and the bot tries again.
+      picky.send(new io.vertx.core.json.JsonObject().put("type", "state").put("to", "ai-declined")
+          .put("state", "connecting").put("previous", "idle"));
+      String again = botConnectionStarted(bot.bot(), "client-picky");
+      assertTrue(!again.equals(first), "a new connection: " + again);
       picky.send(new io.vertx.core.json.JsonObject().put("type", "leave"));
       picky.awaitClose();
     }
