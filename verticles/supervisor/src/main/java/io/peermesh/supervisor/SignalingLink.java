@@ -135,6 +135,11 @@ final class SignalingLink implements Seat {
   }
 
   private void connect(Promise<JsonObject> result) {
+    if (closed) {
+      // Closed while a retry waited: the link stays out of the room.
+      result.tryFail(new IllegalStateException("signaling link closed"));
+      return;
+    }
     SignalWire.dial(vertx, client, host, port, new SignalWire.Listener() {
       @Override
       public void text(SignalWire wire, String text) {
@@ -159,6 +164,11 @@ final class SignalingLink implements Seat {
         retry(result, ar.cause());
         return;
       }
+      if (closed) {
+        ar.result().close();
+        result.tryFail(new IllegalStateException("signaling link closed"));
+        return;
+      }
       JsonObject hello = join.copy();
       if (resumeToken != null) {
         hello.put("resume", resumeToken);
@@ -173,6 +183,13 @@ final class SignalingLink implements Seat {
       message = new JsonObject(text);
     } catch (RuntimeException e) {
       LOG.warning("signaling sent a frame that is not JSON");
+      return;
+    }
+    if ("joined".equals(message.getString("type")) && socket != wire && closed) {
+      // Joined after the link was closed (the join was on its way): leave at once, nobody else would.
+      wire.write(new JsonObject().put("type", "leave").encode());
+      wire.close();
+      result.tryFail(new IllegalStateException("signaling link closed"));
       return;
     }
     if ("joined".equals(message.getString("type")) && socket != wire) {

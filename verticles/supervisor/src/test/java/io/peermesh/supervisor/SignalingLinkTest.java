@@ -1,6 +1,7 @@
 package io.peermesh.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -240,6 +241,39 @@ class SignalingLinkTest {
       context.runOnContext(v -> link.open().onComplete(opened));
       Throwable failure = assertThrows(Throwable.class, () -> Await.result(opened.future(), 10));
       assertTrue(String.valueOf(failure.getCause()).contains("before joined"), String.valueOf(failure.getCause()));
+    } finally {
+      Await.result(vertx.close());
+    }
+  }
+
+  @Test
+  void aLinkClosedWhileItsJoinIsOnItsWayLeavesAsSoonAsItIsJoined() throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      // A slow signaling service: joined comes 200 ms after the join; every later frame is recorded.
+      LinkedBlockingQueue<String> after = new LinkedBlockingQueue<>();
+      int port = Await.result(vertx.createHttpServer().webSocketHandler(ws -> ws.textMessageHandler(text -> {
+        if (text.contains("\"join\"")) {
+          vertx.setTimer(200, t -> ws.writeTextMessage(new JsonObject().put("type", "joined").put("peer", "bot")
+              .put("room", "seat").put("resumeToken", "bot.secret").put("peers", new io.vertx.core.json.JsonArray())
+              .encode()));
+        } else {
+          after.add(text);
+        }
+      })).listen(0, "127.0.0.1")).actualPort();
+      Context context = vertx.getOrCreateContext();
+      SignalingLink link = new SignalingLink(vertx, SignalingLink.sharedClient(vertx), "127.0.0.1", port, JOIN,
+          m -> { });
+      Promise<JsonObject> opened = Promise.promise();
+      context.runOnContext(v -> {
+        link.open().onComplete(opened);
+        // The supervisor ends while the join is on its way.
+        vertx.setTimer(50, t -> link.close());
+      });
+      assertThrows(Throwable.class, () -> Await.result(opened.future(), 10));
+      String leave = after.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertNotNull(leave, "the link never left");
+      assertEquals("leave", new JsonObject(leave).getString("type"));
     } finally {
       Await.result(vertx.close());
     }
