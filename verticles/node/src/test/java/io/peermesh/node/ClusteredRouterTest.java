@@ -154,6 +154,13 @@ class ClusteredRouterTest extends RouterContract {
     // A marker: a message handed on twice would come before it.
     sendNumbered(alice.client(), "code-sync", "after", 1);
     assertEquals(List.of("after1"), take(bob.client(), "code-sync", 1));
+    // A router of an older version (a rolling upgrade) sends held messages without the start header: B does not
+    // count them, it hands them on as they come.
+    nodeA.vertx().eventBus().send(toB, new InboundMessage(room(), alice.relay().connection(), "alice", "code-sync",
+        7, "legacy".getBytes(java.nio.charset.StandardCharsets.UTF_8)), new io.vertx.core.eventbus.DeliveryOptions()
+        .addHeader(InboundMessage.GENERATION_HEADER, "424242").addHeader(InboundMessage.SOURCE_NODE_HEADER,
+            nodeA.nodeId()));
+    assertEquals(List.of("legacy"), take(bob.client(), "code-sync", 1));
   }
 
   @Override

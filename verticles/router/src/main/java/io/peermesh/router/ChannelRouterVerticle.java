@@ -78,7 +78,11 @@ public final class ChannelRouterVerticle extends VerticleBase {
   private boolean acksQueued;
   /** Uncommitted messages of this node's sources, sent again to a node that missed some. */
   static final int KEPT_PER_SOURCE = 4_096;
-  private final RouteLog log = new RouteLog(KEPT_PER_SOURCE);
+  static final long KEPT_BYTES_PER_SOURCE = 16L << 20;
+  private final RouteLog log = new RouteLog(KEPT_PER_SOURCE, KEPT_BYTES_PER_SOURCE);
+  /** Counts of other nodes' sources quiet this long are forgotten. */
+  static final long COUNT_IDLE_MS = 10 * 60_000;
+  private long idleCheck = -1;
   /** The count of other nodes' sources: each message handed on once, in order. */
   private RouteInbox inbox;
   private long stuckCheck = -1;
@@ -97,11 +101,11 @@ public final class ChannelRouterVerticle extends VerticleBase {
               toSupervisor);
         });
     inbox = new RouteInbox(Math.max(20, options.sendTimeoutMs() / 10) * 1_000_000L, System::nanoTime);
+    idleCheck = vertx.setPeriodic(COUNT_IDLE_MS / 10, id -> inbox.expireIdle(COUNT_IDLE_MS * 1_000_000L));
     stuckCheck = vertx.setPeriodic(Math.max(50, options.sendTimeoutMs() / 4), id -> {
       if (commits.waiting()) {
         // Twice or so before a node is passed over, what it has not acknowledged goes to it again.
-        commits.resendOverdue(options.sendTimeoutMs() * 1_000_000L / 4, (node, connection, channel, generation,
-            acked) -> resendTo(new RouteResend(node, connection, channel, generation, acked)));
+        commits.resendOverdue(options.sendTimeoutMs() * 1_000_000L / 4, this::probe);
         commits.passOverStuck();
       }
     });
@@ -340,10 +344,24 @@ public final class ChannelRouterVerticle extends VerticleBase {
     flushCommitsSoon();
   }
 
+  /** Headers of a held message to another node; the start header on every one says this router counts. */
   private DeliveryOptions forward(String generation, boolean start) {
-    DeliveryOptions forward = new DeliveryOptions().addHeader(InboundMessage.GENERATION_HEADER, generation)
-        .addHeader(InboundMessage.SOURCE_NODE_HEADER, nodeId);
-    return start ? forward.addHeader(InboundMessage.ROUTE_START_HEADER, "1") : forward;
+    return new DeliveryOptions().addHeader(InboundMessage.GENERATION_HEADER, generation)
+        .addHeader(InboundMessage.SOURCE_NODE_HEADER, nodeId)
+        .addHeader(InboundMessage.ROUTE_START_HEADER, start ? "1" : "0");
+  }
+
+  /**
+   * A node has acknowledged nothing of a source for a while: it is sent the last message it was sent again, as
+   * a probe. Held already, it is acknowledged again (an acknowledgement was lost); after a gap, the node asks for
+   * the rest; the last one lost, it is delivered. The whole backlog is not sent to a node that may just be slow.
+   */
+  private void probe(String node, String connection, String channel, long generation, long acked) {
+    InboundMessage last = log.lastSentTo(node, connection, channel, generation);
+    if (last != null && last.seq() > acked) {
+      metrics.resent(1);
+      vertx.eventBus().send(Addresses.Router.deliver(node), last, forward(Long.toString(generation), false));
+    }
   }
 
   /** A node asked again for what follows a gap, or acknowledged nothing for a while: it is sent what is kept. */
@@ -365,13 +383,24 @@ public final class ChannelRouterVerticle extends VerticleBase {
     InboundMessage in = msg.body();
     String generation = msg.headers().get(InboundMessage.GENERATION_HEADER);
     String source = msg.headers().get(InboundMessage.SOURCE_NODE_HEADER);
+    String start = msg.headers().get(InboundMessage.ROUTE_START_HEADER);
     if (generation == null || source == null) {
       toTargets(in);
       return;
     }
+    if (!rooms.containsKey(in.room())) {
+      // No connection here routes the room any more (its removal is on its way to the source): nothing to count.
+      return;
+    }
     long numbering = Long.parseLong(generation);
+    if (start == null) {
+      // A router of an older version (a rolling upgrade) does not count: handed on and acknowledged as it comes.
+      toTargets(in);
+      owe(source, new RouteAck(nodeId, in.connection(), in.channel(), numbering, in.seq()));
+      return;
+    }
     RouteInbox.Verdict verdict = inbox.accept(source, in.room(), in.connection(), in.channel(), numbering, in.seq(),
-        msg.headers().contains(InboundMessage.ROUTE_START_HEADER));
+        "1".equals(start));
     if (verdict == RouteInbox.Verdict.DELIVER) {
       toTargets(in);
     } else if (verdict == RouteInbox.Verdict.GAP) {
@@ -382,18 +411,21 @@ public final class ChannelRouterVerticle extends VerticleBase {
       }
     }
     long held = inbox.last(source, in.connection(), in.channel());
-    if (held < 0) {
-      return;
+    if (held >= 0) {
+      owe(source, new RouteAck(nodeId, in.connection(), in.channel(), numbering, held));
     }
-    acksOwed.computeIfAbsent(source, s -> new HashMap<>()).put(in.connection() + '\n' + in.channel(),
-        new RouteAck(nodeId, in.connection(), in.channel(), numbering, held));
+  }
+
+  /** Queues {@code ack} to {@code source}'s router: one per source and channel for the deliveries queued here. */
+  private void owe(String source, RouteAck ack) {
+    acksOwed.computeIfAbsent(source, s -> new HashMap<>()).put(ack.connection() + '\n' + ack.channel(), ack);
     if (!acksQueued) {
       acksQueued = true;
       // After the deliveries already queued here: one acknowledgement per source and channel for all of them.
       context.runOnContext(v -> {
         acksQueued = false;
-        acksOwed.forEach((node, owed) -> owed.values().forEach(ack ->
-            vertx.eventBus().send(Addresses.Router.acks(node), ack)));
+        acksOwed.forEach((node, owed) -> owed.values().forEach(queued ->
+            vertx.eventBus().send(Addresses.Router.acks(node), queued)));
         acksOwed.clear();
       });
     }
@@ -460,6 +492,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
   public Future<?> stop() {
     stopping = true;
     vertx.cancelTimer(stuckCheck);
+    vertx.cancelTimer(idleCheck);
     // Nothing will commit any more: the clients of the relays still running are acknowledged as before routing.
     roomOf.keySet().forEach(connection -> vertx.eventBus().request(Addresses.Supervisor.holdAcks(connection),
         new AckHold(HELD_CHANNELS, false), toSupervisor));

@@ -30,6 +30,7 @@ final class RouteInbox {
     long last = -1;
     long askedAtNanos;
     boolean asked;
+    long seenNanos;
 
     Count(String room, long generation) {
       this.room = room;
@@ -62,6 +63,7 @@ final class RouteInbox {
       count = new Count(room, generation);
       counts.put(key, count);
     }
+    count.seenNanos = nanoClock.getAsLong();
     boolean sameNumbering = count.generation == generation && count.last >= 0;
     if (sameNumbering && seq <= count.last) {
       return Verdict.DUPLICATE;
@@ -97,6 +99,16 @@ final class RouteInbox {
     count.asked = true;
     count.askedAtNanos = now;
     return true;
+  }
+
+  /**
+   * Forgets the counts of sources quiet for {@code idleNanos} (a source that left routing is never announced
+   * here). One that speaks again costs a round trip: its next message is a gap, and its router sends what it
+   * holds uncommitted from a new start.
+   */
+  void expireIdle(long idleNanos) {
+    long now = nanoClock.getAsLong();
+    counts.values().removeIf(count -> now - count.seenNanos > idleNanos);
   }
 
   /** Forgets the counts of {@code node}'s sources (it left the cluster). */

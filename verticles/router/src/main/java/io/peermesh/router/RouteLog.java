@@ -36,6 +36,7 @@ final class RouteLog {
     final String room;
     final long generation;
     final ArrayDeque<Sent> sent = new ArrayDeque<>();
+    long bytes;
     /** Node → the last message of this numbering it was sent since it last started its count. */
     final Map<String, Long> lastSent = new HashMap<>();
 
@@ -47,10 +48,15 @@ final class RouteLog {
 
   private final Map<String, Source> sources = new HashMap<>();
   private final int maxPerSource;
+  private final long maxBytesPerSource;
 
-  /** {@code maxPerSource}: uncommitted messages kept per source (beyond, the oldest go: a client's window is less). */
-  RouteLog(int maxPerSource) {
+  /**
+   * {@code maxPerSource} messages and {@code maxBytesPerSource} bytes of uncommitted messages are kept per source;
+   * beyond either the oldest go (a node that then misses one is told to go on without it, logged).
+   */
+  RouteLog(int maxPerSource, long maxBytesPerSource) {
     this.maxPerSource = maxPerSource;
+    this.maxBytesPerSource = maxBytesPerSource;
   }
 
   private static String key(String connection, String channel) {
@@ -69,8 +75,9 @@ final class RouteLog {
       sources.put(key, source);
     }
     source.sent.add(new Sent(message, Set.copyOf(nodes)));
-    if (source.sent.size() > maxPerSource) {
-      source.sent.poll();
+    source.bytes += message.data().length;
+    while (source.sent.size() > maxPerSource || source.bytes > maxBytesPerSource && source.sent.size() > 1) {
+      source.bytes -= source.sent.poll().message().data().length;
     }
     Set<String> starting = new HashSet<>();
     for (String node : nodes) {
@@ -88,7 +95,7 @@ final class RouteLog {
       return;
     }
     while (!source.sent.isEmpty() && source.sent.peek().message().seq() <= upTo) {
-      source.sent.poll();
+      source.bytes -= source.sent.poll().message().data().length;
     }
   }
 
@@ -119,15 +126,33 @@ final class RouteLog {
     }
     if (again.isEmpty()) {
       // Nothing kept to send: the next message the node is sent starts its count.
+      LOG.warning("node " + node + " asked for what follows " + after + " of " + key.replace('\n', '/')
+          + "; nothing is kept here: it goes on from the next message");
       source.lastSent.remove(node);
       return again;
     }
     if (after >= 0) {
-      LOG.warning("node " + node + " missed messages " + (after + 1) + "-" + (again.get(0).message().seq() - 1)
-          + " of " + key.replace('\n', '/') + ", no longer kept; it goes on from " + again.get(0).message().seq());
+      LOG.warning("node " + node + " asked for what follows " + after + " of " + key.replace('\n', '/') + "; "
+          + (after + 1) + "-" + (again.get(0).message().seq() - 1) + " are not kept here (committed without it, or"
+          + " never sent to it): it goes on from " + again.get(0).message().seq());
     }
     again.set(0, new Resend(again.get(0).message(), source.generation, true));
     return again;
+  }
+
+  /** The last message of the source's current numbering sent to {@code node} and still kept, or null. */
+  InboundMessage lastSentTo(String node, String connection, String channel, long generation) {
+    Source source = sources.get(key(connection, channel));
+    if (source == null || source.generation != generation) {
+      return null;
+    }
+    for (Iterator<Sent> it = source.sent.descendingIterator(); it.hasNext(); ) {
+      Sent sent = it.next();
+      if (sent.nodes().contains(node)) {
+        return sent.message();
+      }
+    }
+    return null;
   }
 
   /** {@code node} no longer routes {@code room} (null: any room): its next message starts its count again. */

@@ -67,4 +67,15 @@ class RouteInboxTest {
     inbox.roomGone("other");
     assertEquals(0, inbox.counted());
   }
+
+  @Test
+  void countsOfQuietSourcesExpire() {
+    accept(0, 1, true);
+    now += 50;
+    inbox.accept("n2", "room", "c2", "code-sync", 0, 1, true);
+    now += 60;
+    inbox.expireIdle(100);
+    assertEquals(1, inbox.counted(), "the first source was quiet for 110, the second for 60");
+    assertEquals(GAP, accept(0, 2, false), "it speaks again: its router is asked for what it holds");
+  }
 }

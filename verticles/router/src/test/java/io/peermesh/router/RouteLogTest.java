@@ -1,6 +1,8 @@
 package io.peermesh.router;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.peermesh.shared.bus.BusMessages.InboundMessage;
 import io.peermesh.shared.testing.LogWatch;
@@ -10,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The source router's uncommitted messages: what a node that missed some is sent again. */
 class RouteLogTest {
-  private final RouteLog log = new RouteLog(8);
+  private final RouteLog log = new RouteLog(8, 1 << 20);
 
   private static InboundMessage message(long seq) {
     return new InboundMessage("room", "c1", "alice", "code-sync", seq, new byte[] {(byte) seq});
@@ -46,7 +48,7 @@ class RouteLogTest {
 
   @Test
   void whatIsNoLongerKeptIsSkippedOnceAndSaidSo() {
-    try (LogWatch warned = new LogWatch("io.peermesh.router.RouteLog", "missed messages")) {
+    try (LogWatch warned = new LogWatch("io.peermesh.router.RouteLog", "are not kept here")) {
       for (long seq = 1; seq <= 12; seq++) {
         log.sent(message(seq), 0, Set.of("n2"));
       }
@@ -54,6 +56,7 @@ class RouteLogTest {
       assertEquals(List.of("5 start", "6", "7", "8", "9", "10", "11", "12"),
           seqs(log.resend("n2", "c1", "code-sync", 0, 1)));
       assertEquals(1, warned.seen().size());
+      assertTrue(warned.seen().get(0).contains("2-4 are not kept here"), warned.seen().get(0));
     }
     log.committed("c1", "code-sync", 0, 12);
     assertEquals(List.of(), log.resend("n2", "c1", "code-sync", 0, 3));
@@ -66,5 +69,18 @@ class RouteLogTest {
     assertEquals(0, current.get(0).generation());
     log.forget("c1");
     assertEquals(0, log.kept());
+  }
+
+  @Test
+  void keptBytesAreBoundedTooAndTheLastMessageSentToANodeIsItsProbe() {
+    RouteLog small = new RouteLog(100, 3);
+    for (long seq = 1; seq <= 5; seq++) {
+      small.sent(message(seq), 0, seq == 5 ? Set.of("n3") : Set.of("n2", "n3"));
+    }
+    assertEquals(3, small.kept(), "one byte each, three bytes kept");
+    assertEquals(4, small.lastSentTo("n2", "c1", "code-sync", 0).seq());
+    assertEquals(5, small.lastSentTo("n3", "c1", "code-sync", 0).seq());
+    assertNull(small.lastSentTo("n3", "c1", "code-sync", 1), "another numbering");
+    assertNull(small.lastSentTo("n4", "c1", "code-sync", 0));
   }
 }

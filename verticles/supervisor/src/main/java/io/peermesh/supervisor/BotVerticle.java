@@ -58,6 +58,7 @@ final class BotVerticle extends VerticleBase {
   private final Map<String, String> connections = new HashMap<>();
   /** Remotes that declined the bot (their connectTo leaves it out): not tried again until they join again. */
   private final java.util.Set<String> declined = new java.util.HashSet<>();
+  private final Declines declines = new Declines(System::nanoTime);
   /** Connections whose supervisor is up (their send addresses answer), by remote. */
   private final Map<String, String> up = new HashMap<>();
   private SignalingLink link;
@@ -112,8 +113,9 @@ final class BotVerticle extends VerticleBase {
 
   private void onSignal(JsonObject message) {
     String from = message.getString("from");
-    if (from != null && remotes != null && !remotes.matcher(from).matches()
-        && Seat.declineIfAsked(link, message, "links with peers matching " + remotes.pattern() + " only")) {
+    if (from != null && remotes != null && !remotes.matcher(from).matches()) {
+      // Not for this bot: declined if it asks for a link, dropped either way.
+      declines.declineIfAsked(link, message, "links with peers matching " + remotes.pattern() + " only");
       return;
     }
     if (from != null && declined.contains(from) && wantsLink(message)) {

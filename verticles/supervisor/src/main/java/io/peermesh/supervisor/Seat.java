@@ -17,19 +17,4 @@ interface Seat {
   /** Leaves the room (a view detaches only; the bot's link stays). */
   Future<Void> close();
 
-  /**
-   * Answers a peer this one does not link with when it asks for a link (an offer, or a state report: a polite
-   * peer reports while it waits for our offer) with a {@code state} of {@code declined}, as the browser client
-   * does for its {@code connectTo}: the asker stops instead of trying again and again. True when it declined.
-   */
-  static boolean declineIfAsked(Seat seat, JsonObject message, String reason) {
-    String type = message.getString("type", "");
-    String from = message.getString("from", message.getString("peer"));
-    boolean asks = type.equals("offer") || type.equals("state") && !"declined".equals(message.getString("state"));
-    if (from == null || !asks) {
-      return false;
-    }
-    seat.send(new JsonObject().put("type", "state").put("to", from).put("state", "declined").put("reason", reason));
-    return true;
-  }
 }

@@ -76,6 +76,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
   private boolean remotePresent;
   /** The first peer connection, built ahead of need and adopted by {@link #replaceLink}. */
   private PeerLink spare;
+  private final Declines declines = new Declines(System::nanoTime);
   private boolean relayOnlyNext;
   /** The remote reported a brand-new link: its next offer replaces ours whatever its generation. */
   private boolean acceptNextOffer;
@@ -419,7 +420,7 @@ public final class SupervisorVerticle extends VerticleBase implements ChannelMux
     String from = message.getString("from", message.getString("peer"));
     if (!request.remote().equals(from)) {
       if (sharedSeat == null) {
-        Seat.declineIfAsked(signaling, message, "links with " + request.remote() + " only");
+        declines.declineIfAsked(signaling, message, "links with " + request.remote() + " only");
       }
       return;
     }
