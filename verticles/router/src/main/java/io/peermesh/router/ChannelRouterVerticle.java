@@ -104,7 +104,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
     idleCheck = vertx.setPeriodic(COUNT_IDLE_MS / 10, id -> inbox.expireIdle(COUNT_IDLE_MS * 1_000_000L));
     stuckCheck = vertx.setPeriodic(Math.max(50, options.sendTimeoutMs() / 4), id -> {
       if (commits.waiting()) {
-        // Twice or so before a node is passed over, what it has not acknowledged goes to it again.
+        // Twice or so before a node is passed over, the last message it was sent goes to it again as a probe.
         commits.resendOverdue(options.sendTimeoutMs() * 1_000_000L / 4, this::probe);
         commits.passOverStuck();
       }
@@ -364,7 +364,7 @@ public final class ChannelRouterVerticle extends VerticleBase {
     }
   }
 
-  /** A node asked again for what follows a gap, or acknowledged nothing for a while: it is sent what is kept. */
+  /** A node found a gap and asks for what follows it: it is sent what is kept. */
   private void resendTo(RouteResend ask) {
     List<RouteLog.Resend> again = log.resend(ask.node(), ask.connection(), ask.channel(), ask.generation(),
         ask.after());
