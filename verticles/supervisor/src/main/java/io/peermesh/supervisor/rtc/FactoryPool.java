@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  *
  * <p>Set-up: building a connection and its five channels is ~2-4 ms of blocking calls into libwebrtc, a third
  * of a set-up. The pool keeps {@link Limits#linksInStock} links per factory built ahead of need (on a thread of
- * its own) for supervisors to take, and builds another after each one taken.
+ * its own) for supervisors to take, from the first take on, and builds another after each one taken.
  */
 public final class FactoryPool {
   /** Limits of one pool. */
@@ -197,13 +197,14 @@ public final class FactoryPool {
     }
     best.active++;
     served++;
-    restock(best);
     return best;
   }
 
   /**
    * A link on {@code slot}'s factory built ahead of need (no ICE servers, TCP candidates off, no owner yet:
-   * {@link PeerLink#claim}), or null when none is in stock or the pool is busy; never blocks.
+   * {@link PeerLink#claim}), or null when none is in stock or the pool is busy; never blocks. The stock of a
+   * factory is started by its first take, so factories whose connections all want TCP candidates (and never
+   * take) hold none.
    */
   public PeerLink takeStocked(Slot slot) {
     if (limits.linksInStock() == 0 || !lock.tryLock()) {

@@ -182,6 +182,8 @@ class PeerLinkTest {
   void linksInStockAreRestockedAfterEachTakeAndConnectOnceClaimedAndGivenIceServers() throws Exception {
     FactoryPool stocking = new FactoryPool(new FactoryPool.Limits(1, 100, 1_000, 100, 2));
     FactoryPool.Slot slotA = stocking.acquire();
+    assertEquals(0, stocking.stocked(slotA), "no stock before a first take (it may never come: TCP candidates)");
+    assertNull(stocking.takeStocked(slotA), "the first take finds none and starts the stock");
     Await.until(vertx, () -> Future.succeededFuture(stocking.stocked(slotA)), n -> n == 2, 20);
     long descriptorsWithTwo = openDescriptors();
     FactoryPool.Slot slotB = stocking.acquire();
