@@ -87,6 +87,16 @@ const openWithStorage = new Set();
 
 const answerKey = (peer, id) => `${peer} ${id}`;
 
+/** Counts the ids made in this page: two AiAnswers (or lists) asking in the same millisecond differ by it. */
+let idsMade = 0;
+/** This page's mark: two tabs sharing a storage key and a millisecond differ by it. */
+const pageMark = Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0');
+
+/** A fresh answer id: `prefix`, the time, this page's count and mark. */
+function freshId(prefix) {
+  return `${prefix}${Date.now().toString(36)}${(idsMade++).toString(36)}${pageMark}`;
+}
+
 /**
  * The answers a client is waiting for, from any number of AI bots.
  *
@@ -127,7 +137,6 @@ export class AiAnswers {
     this._storageFailing = false;
     /** Keys of answers of ours that ended since the last write: their entries go then. */
     this._ended = new Set();
-    this._counter = 0;
     for (const saved of this._load()) {
       const key = answerKey(saved.peer, saved.id);
       if (!this._heldByAnother(key)) {
@@ -194,7 +203,7 @@ export class AiAnswers {
    * @throws {import('./errors.js').PeerMeshError} when the client cannot send to that peer (as `send`)
    */
   ask(peer, prompt, opts = {}) {
-    const id = opts.id ?? `a${Date.now().toString(36)}${(this._counter++).toString(36)}`;
+    const id = opts.id ?? freshId('a');
     if (!ID.test(id)) {
       throw new TypeError('an answer id is 1-64 of A-Z a-z 0-9 . _ -');
     }
@@ -373,7 +382,6 @@ export class AiAnswerList {
     this._timers = opts.timers ?? globalThis;
     this._timer = null;
     this._closed = false;
-    this._counter = 0;
     /** id -> {answer, record, dirty} in asking order */
     this._items = new Map();
     this._list = Object.freeze([]);
@@ -395,7 +403,7 @@ export class AiAnswerList {
    * @returns {string} the answer's id
    */
   ask(peer, prompt) {
-    const id = `r${Date.now().toString(36)}${(this._counter++).toString(36)}`;
+    const id = freshId('r');
     try {
       if (this.ai === null) {
         throw new AiError('not-joined', 'no client yet');

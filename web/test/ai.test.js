@@ -425,3 +425,21 @@ test('AiAnswerList without a client fails asks, and lists the answers restored f
   assert.equal(client.sent[0].message.type, 'resume');
   second.close();
 });
+
+test('two AiAnswers asking in the same millisecond get different ids', () => {
+  const realNow = Date.now;
+  Date.now = () => 1_764_000_000_000;
+  try {
+    const client = new FakeClient();
+    const first = new AiAnswers(client);
+    const second = new AiAnswers(client);
+    const a = first.ask('ai-bot', 'one');
+    const b = second.ask('ai-bot', 'two');
+    assert.notEqual(a.id, b.id);
+    assert.match(a.id, /^[A-Za-z0-9._-]{1,64}$/);
+    first.close();
+    second.close();
+  } finally {
+    Date.now = realNow;
+  }
+});
