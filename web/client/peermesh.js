@@ -442,10 +442,11 @@ export class PeerMeshClient extends EventTarget {
     let remote = this.remotes.get(m.from);
     if (m.type === 'offer') {
       // A peer that declined us may want us after all: its offer says so.
-      this.declinedBy.delete(m.from);
+      const declinedUs = this.declinedBy.delete(m.from);
       if (!remote) {
-        // The offer overtook its peer-joined (they travel different ways between nodes).
-        remote = this._addPeer(m.from, true);
+        // The offer overtook its peer-joined (they travel different ways between nodes), or a peer that declined
+        // us (the application heard its peer-joined already, and no peer-left) offers after all.
+        remote = this._addPeer(m.from, !declinedUs);
       } else if (remote.terminal && !remote.impolite && (m.connection ?? 0) > remote.generation) {
         // The remote still wants us after our side gave up: start over on its new connection.
         remote = this._replacePeer(remote);

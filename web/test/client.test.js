@@ -67,19 +67,25 @@ test('an offer from a peer outside connectTo is declined, and a declining peer i
   picky.close();
 
   const mesh = new PeerMeshClient({ url: URL, room: 'r' });
-  mesh.peerId = 'bob';
-  const peers = [];
-  mesh.addEventListener('peers', (e) => peers.push(e.detail.peers.map((p) => p.peer)));
-  mesh._addPeer('carol', true);
-  assert.ok(mesh.remotes.has('carol'));
-  mesh._onSignal({ type: 'state', from: 'carol', state: 'declined', reason: 'not in connectTo' });
-  assert.equal(mesh.remotes.has('carol'), false, 'no more offers to a peer that declined');
-  assert.deepEqual(peers[peers.length - 1], []);
-  assert.equal(mesh._addPeer('carol', true), undefined, 'a resumed session does not add it again');
-  // It may still want us later: its own offer starts a link.
-  mesh._onSignal({ type: 'offer', from: 'carol', sdp: 'v=0', connection: 1 });
-  assert.ok(mesh.remotes.has('carol'));
-  mesh.close();
+  try {
+    mesh.peerId = 'bob';
+    const peers = [];
+    const joinedEvents = [];
+    mesh.addEventListener('peers', (e) => peers.push(e.detail.peers.map((p) => p.peer)));
+    mesh.addEventListener('peer-joined', (e) => joinedEvents.push(e.detail.peer));
+    mesh._addPeer('carol', true);
+    assert.ok(mesh.remotes.has('carol'));
+    mesh._onSignal({ type: 'state', from: 'carol', state: 'declined', reason: 'not in connectTo' });
+    assert.equal(mesh.remotes.has('carol'), false, 'no more offers to a peer that declined');
+    assert.deepEqual(peers[peers.length - 1], []);
+    assert.equal(mesh._addPeer('carol', true), undefined, 'a resumed session does not add it again');
+    // It may still want us later: its own offer starts a link.
+    mesh._onSignal({ type: 'offer', from: 'carol', sdp: 'v=0', connection: 1 });
+    assert.ok(mesh.remotes.has('carol'));
+    assert.deepEqual(joinedEvents, ['carol'], 'carol joined once: its offer after the decline is no second peer-joined');
+  } finally {
+    mesh.close(); // its timers would keep the run going after a failure
+  }
 });
 
 test('a peer answers a pacing probe on the link it came on: WebRTC or the signaling relay, whichever path it uses', () => {
