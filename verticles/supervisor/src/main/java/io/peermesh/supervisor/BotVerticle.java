@@ -118,7 +118,7 @@ final class BotVerticle extends VerticleBase {
       declines.declineIfAsked(link, message, "links with peers matching " + remotes.pattern() + " only");
       return;
     }
-    if (from != null && declined.contains(from) && wantsLink(message)) {
+    if (from != null && declined.contains(from) && Declines.wantsLink(message)) {
       // It declined the bot and now offers, or reports a live link to it: its connectTo changed (a page that
       // resumed its session sends no peer-joined). The message waits in the seat for the new connection.
       declined.remove(from);
@@ -141,14 +141,6 @@ final class BotVerticle extends VerticleBase {
         vertx.eventBus().request(Addresses.Supervisor.close(connection), null);
       }
     }
-  }
-
-  /** An offer, or a state report of a link that is not over (what a peer that wants a link sends). */
-  private static boolean wantsLink(JsonObject message) {
-    String type = message.getString("type", "");
-    String state = message.getString("state", "");
-    return type.equals("offer")
-        || type.equals("state") && !state.equals("declined") && !state.equals("failed") && !state.equals("closed");
   }
 
   private void connect(String remote) {

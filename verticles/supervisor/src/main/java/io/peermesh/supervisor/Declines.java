@@ -31,14 +31,18 @@ final class Declines {
     this.nanoClock = nanoClock;
   }
 
+  /** An offer, or a state report of a link that is not over: what a peer that wants a link sends. */
+  static boolean wantsLink(JsonObject message) {
+    String type = message.getString("type", "");
+    String state = message.getString("state", "");
+    return type.equals("offer")
+        || type.equals("state") && !state.equals("declined") && !state.equals("failed") && !state.equals("closed");
+  }
+
   /** Declines {@code message} over {@code seat} when it asks for a link and the sender's budget allows; true then. */
   boolean declineIfAsked(Seat seat, JsonObject message, String reason) {
-    String type = message.getString("type", "");
     String from = message.getString("from");
-    String state = message.getString("state", "");
-    boolean asks = type.equals("offer")
-        || type.equals("state") && !state.equals("declined") && !state.equals("failed") && !state.equals("closed");
-    if (from == null || !asks
+    if (from == null || !wantsLink(message)
         || !budgets.computeIfAbsent(from, peer -> new TokenBucket(PER_SECOND, BURST, nanoClock)).tryAcquire()) {
       return false;
     }

@@ -16,5 +16,4 @@ interface Seat {
 
   /** Leaves the room (a view detaches only; the bot's link stays). */
   Future<Void> close();
-
 }
