@@ -65,6 +65,12 @@ public final class AiRelayVerticle extends VerticleBase {
   /** The map is being read for a round; rooms whose claim is under way (a slow join holds up no other room). */
   private boolean reading;
   private final Set<String> claiming = new java.util.HashSet<>();
+  /**
+   * Claims whose map writes may still land, from any path (rounds, invites, start): a stopping relay releases its
+   * rooms only after they settle, or a claim that was on its way would record the room for this node again.
+   */
+  private final Set<Future<String>> claimsUnderWay = new java.util.HashSet<>();
+  private long claimTimer = -1;
   /** Answers copied into the cluster; null when not clustered or not wanted. */
   private AiArchive archive;
   private boolean stopping;
@@ -108,7 +114,7 @@ public final class AiRelayVerticle extends VerticleBase {
               : Future.succeededFuture(map);
         })
         .compose(map -> {
-          vertx.setPeriodic(options.claimIntervalMs(), id -> claim());
+          claimTimer = vertx.setPeriodic(options.claimIntervalMs(), id -> claim());
           // A room whose bot cannot join now is tried again by the periodic claim; the node starts anyway.
           return Future.join(options.rooms().stream().map(room -> claim(room).onFailure(e -> LOG.warning(
               "AI bot of " + room + " not in the room yet: " + e.getMessage()))).toList()).otherwiseEmpty();
@@ -126,6 +132,16 @@ public final class AiRelayVerticle extends VerticleBase {
    * Completes with the node that holds the room.
    */
   private Future<String> claim(String room) {
+    if (stopping) {
+      return Future.failedFuture("the AI relay is stopping");
+    }
+    Future<String> claimed = takeUnlessHeld(room);
+    claimsUnderWay.add(claimed);
+    claimed.onComplete(done -> claimsUnderWay.remove(claimed));
+    return claimed;
+  }
+
+  private Future<String> takeUnlessHeld(String room) {
     return owners.putIfAbsent(room, nodeId).compose(holder -> {
       if (holder == null || holder.equals(nodeId)) {
         return ensureJoined(room);
@@ -216,6 +232,9 @@ public final class AiRelayVerticle extends VerticleBase {
 
   /** Listens to the room's ai-stream, then brings the bot in. */
   private Future<BotStarted> join(String room) {
+    if (stopping) {
+      return Future.failedFuture("the AI relay is stopping");
+    }
     if (bots.containsKey(room)) {
       return Future.failedFuture("the bot is joining " + room + " already");
     }
@@ -441,6 +460,7 @@ public final class AiRelayVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    vertx.cancelTimer(claimTimer);
     for (AiStream stream : streams.all()) {
       if (stream.cancel != null) {
         stream.cancel.run();
@@ -451,6 +471,8 @@ public final class AiRelayVerticle extends VerticleBase {
     roomConsumers.values().forEach(c -> closing.add(c.unregister()));
     bots.values().stream().filter(bot -> bot != null).forEach(bot -> closing.add(vertx.eventBus()
         .request(Addresses.Supervisor.botClose(bot), null, new DeliveryOptions().setSendTimeout(10_000))));
+    // A claim under way may still write this node into the map (a join it starts now fails: see join).
+    closing.addAll(claimsUnderWay);
     return Future.join(closing)
         // Its bots have left: every room recorded for this node (a failed join's too) is free for the other
         // relays' next claim, though the node may stay a member.

@@ -120,7 +120,8 @@ class AiRelayFailoverTest {
       java.util.function.IntFunction<JsonObject> config = port -> {
         JsonObject c = TestNodes.config(true, cluster, port, 5878, 5879);
         c.put("ai", new JsonObject().put("enabled", true).put("rooms", new JsonArray().add(room))
-            .put("claimIntervalMs", 200)
+            // Frequent rounds: a round under way as the relay stops must not record its room for it again.
+            .put("claimIntervalMs", 20)
             .put("backend", new JsonObject().put("url", backend.url()).put("model", "scripted")));
         return c;
       };
