@@ -48,7 +48,7 @@ public final class BenchMain {
               .run(mesh, webrtc.factory()))));
     }
     rows.addAll(section(smoke, "signal: join → joined and offer relay", "see docs/BENCHMARKS.md",
-        () -> new SignalBench(smoke ? 20 : 200).run()));
+        () -> new SignalBench(smoke ? 20 : 200, smoke ? 10 : 300).run()));
     rows.addAll(section(smoke, "signal: sockets one node holds, joined and answering pings", "≥ 15,000",
         () -> new SocketBench(smoke ? new SocketBench.Sizes(200, 10, 20, 4, 500, 1_000)
             : new SocketBench.Sizes(15_000, 10, 200, 8, 2_000, 5_000)).run()));
