@@ -14,19 +14,22 @@ public final class Addresses {
     private Signaling() {}
 
     /**
-     * request, clustered: {@link BusMessages.PeerDelivery} for one joined peer, registered by the node holding
-     * its session. Reply: {@link BusMessages.DeliveryAck}. A failure reply means "not in your room".
+     * request, clustered: {@link BusMessages.PeerDelivery} for a peer whose session node {@code nodeId} holds,
+     * registered once when the node starts (a join registers nothing in the cluster). Reply:
+     * {@link BusMessages.DeliveryAck}; code {@link BusMessages.DeliveryAck#NOT_HERE} when the node holds no
+     * session for the addressee (it moved, left, or is still claiming its id): the sender looks it up again.
      */
-    public static String peer(String peerId) {
-      return PREFIX + "signal.peer." + peerId;
+    public static String nodePeers(String nodeId) {
+      return PREFIX + "signal.node-peers." + nodeId;
     }
 
     /**
-     * request, clustered: {@link BusMessages.Takeover} from the node a resuming client reached. Reply:
-     * {@link BusMessages.TakeoverReply} with the messages buffered while the socket was away.
+     * request, clustered: {@link BusMessages.Takeover} from the node a resuming client reached, to the node the
+     * session directory names for the peer. Reply: {@link BusMessages.TakeoverReply} with the messages buffered
+     * while the socket was away; not granted when the node holds no such session.
      */
-    public static String peerControl(String peerId) {
-      return PREFIX + "signal.control." + peerId;
+    public static String nodeTakeover(String nodeId) {
+      return PREFIX + "signal.node-takeover." + nodeId;
     }
 
     /**

@@ -9,12 +9,22 @@ public final class BusMessages {
   /**
    * A signaling message for one peer. {@code fromRoom} is checked by the receiver: a peer outside the room is
    * refused, so a client cannot reach another room even if it guesses a peer id. {@code json} is the
-   * server-to-client message text, ready to write to the socket.
+   * server-to-client message text, ready to write to the socket; {@code to} the addressee, whose node is sent it.
    */
-  public record PeerDelivery(String fromPeer, String fromRoom, String json) {}
+  public record PeerDelivery(String fromPeer, String fromRoom, String to, String json) {}
 
-  /** Reply to a delivery: accepted (written or buffered for a resuming socket) or refused with an error code. */
-  public record DeliveryAck(boolean accepted, String errorCode) {}
+  /**
+   * Reply to a delivery: accepted (written or buffered for a resuming socket) or refused with an error code, a
+   * protocol error code or {@link #NOT_HERE}.
+   */
+  public record DeliveryAck(boolean accepted, String errorCode) {
+    /** The node holds no session for the addressee: it moved, left or is still claiming its peer id. */
+    public static final String NOT_HERE = "not-here";
+
+    public boolean notHere() {
+      return !accepted && NOT_HERE.equals(errorCode);
+    }
+  }
 
   /** Kinds of {@link RoomEvent}. */
   public enum RoomEventKind { JOINED, LEFT, STATE }

@@ -30,11 +30,12 @@ class BusCodecsTest {
   /** One sample per allow-listed type, with non-trivial content (unicode, nulls, lists, enums). */
   private static final Map<Class<? extends Record>, List<Record>> SAMPLES = Map.ofEntries(
       Map.entry(BusMessages.PeerDelivery.class, List.of(
-          new BusMessages.PeerDelivery("alice", "room-1", "{\"type\":\"offer\",\"from\":\"alice\",\"sdp\":\"v=0\"}"),
-          new BusMessages.PeerDelivery("b\u00f6b", "r", "\u2603"))),
+          new BusMessages.PeerDelivery("alice", "room-1", "bob", "{\"type\":\"offer\",\"from\":\"alice\",\"sdp\":\"v=0\"}"),
+          new BusMessages.PeerDelivery("b\u00f6b", "r", "\u00e5sa", "\u2603"))),
       Map.entry(BusMessages.DeliveryAck.class, List.of(
           new BusMessages.DeliveryAck(true, null),
-          new BusMessages.DeliveryAck(false, "unknown-peer"))),
+          new BusMessages.DeliveryAck(false, "unknown-peer"),
+          new BusMessages.DeliveryAck(false, BusMessages.DeliveryAck.NOT_HERE))),
       Map.entry(BusMessages.RoomEvent.class, List.of(
           new BusMessages.RoomEvent(BusMessages.RoomEventKind.JOINED, "room", "alice", "node-1", "{}"),
           new BusMessages.RoomEvent(BusMessages.RoomEventKind.LEFT, "room", "alice", "node-1", null),
@@ -216,7 +217,7 @@ class BusCodecsTest {
     try {
       BusCodecs.register(vertx);
       List<BusMessages.PeerDelivery> received = new CopyOnWriteArrayList<>();
-      String address = Addresses.Signaling.peer("bob");
+      String address = Addresses.Signaling.nodePeers("node-1");
       Await.result(vertx.eventBus().<BusMessages.PeerDelivery>consumer(address, message -> {
         received.add(message.body());
         BusMessages.PeerDelivery body = message.body();
@@ -224,12 +225,12 @@ class BusCodecsTest {
             : new BusMessages.DeliveryAck(false, "unknown-peer"));
       }).completion());
 
-      var delivery = new BusMessages.PeerDelivery("alice", "room-1", "{\"type\":\"offer\"}");
+      var delivery = new BusMessages.PeerDelivery("alice", "room-1", "bob", "{\"type\":\"offer\"}");
       Message<BusMessages.DeliveryAck> reply = Await.result(vertx.eventBus().request(address, delivery));
       assertEquals(new BusMessages.DeliveryAck(true, null), reply.body());
 
       Message<BusMessages.DeliveryAck> refused = Await.result(vertx.eventBus().request(address,
-          new BusMessages.PeerDelivery("mallory", "room-2", "{}"), new DeliveryOptions().setSendTimeout(5_000)));
+          new BusMessages.PeerDelivery("mallory", "room-2", "bob", "{}"), new DeliveryOptions().setSendTimeout(5_000)));
       assertEquals(new BusMessages.DeliveryAck(false, "unknown-peer"), refused.body());
 
       assertEquals(2, received.size());
@@ -247,7 +248,7 @@ class BusCodecsTest {
     try {
       BusCodecs.register(vertx);
       assertThrows(IllegalArgumentException.class,
-          () -> vertx.eventBus().send(Addresses.Signaling.peer("x"), new NotAllowed("x")));
+          () -> vertx.eventBus().send(Addresses.Signaling.nodePeers("x"), new NotAllowed("x")));
     } finally {
       Await.result(vertx.close());
     }
@@ -264,35 +265,34 @@ class BusCodecsTest {
   // ---- Addresses ----
 
   @Test
-  void peerRoomAndControlAddressesAreDistinctAndPrefixed() {
+  void nodeAddressesAreDistinctAndPrefixed() {
     String id = "same-name";
-    List<String> addresses = List.of(Addresses.Signaling.peer(id), Addresses.Signaling.node(id),
-        Addresses.Signaling.peerControl(id));
+    List<String> addresses = List.of(Addresses.Signaling.nodePeers(id), Addresses.Signaling.node(id),
+        Addresses.Signaling.nodeTakeover(id));
     assertEquals(3, new HashSet<>(addresses).size(), addresses::toString);
     for (String address : addresses) {
       assertTrue(address.startsWith("peermesh."), address);
       assertTrue(address.endsWith("." + id), address);
     }
-    assertEquals("peermesh.signal.peer.same-name", Addresses.Signaling.peer(id));
+    assertEquals("peermesh.signal.node-peers.same-name", Addresses.Signaling.nodePeers(id));
     assertEquals("peermesh.signal.node.same-name", Addresses.Signaling.node(id));
-    assertEquals("peermesh.signal.control.same-name", Addresses.Signaling.peerControl(id));
+    assertEquals("peermesh.signal.node-takeover.same-name", Addresses.Signaling.nodeTakeover(id));
   }
 
   @Test
   void addressesOfDifferentIdsDiffer() {
-    assertNotEquals(Addresses.Signaling.peer("a"), Addresses.Signaling.peer("b"));
+    assertNotEquals(Addresses.Signaling.nodePeers("a"), Addresses.Signaling.nodePeers("b"));
     assertNotEquals(Addresses.Signaling.node("a"), Addresses.Signaling.node("b"));
-    assertNotEquals(Addresses.Signaling.peerControl("a"), Addresses.Signaling.peerControl("b"));
+    assertNotEquals(Addresses.Signaling.nodeTakeover("a"), Addresses.Signaling.nodeTakeover("b"));
   }
 
   @Test
-  void peerAddressCannotCollideWithRoomOrControlAddress() {
-    // Room names and peer ids cannot contain the separators that would let one namespace reach another.
-    for (String a : List.of("x", "peer.x", "room.x", "control.x")) {
-      for (String b : List.of("x", "peer.x", "room.x", "control.x")) {
-        assertNotEquals(Addresses.Signaling.peer(a), Addresses.Signaling.node(b));
-        assertNotEquals(Addresses.Signaling.peer(a), Addresses.Signaling.peerControl(b));
-        assertNotEquals(Addresses.Signaling.node(a), Addresses.Signaling.peerControl(b));
+  void nodeAddressesCannotCollide() {
+    for (String a : List.of("x", "peers.x", "takeover.x", "node.x")) {
+      for (String b : List.of("x", "peers.x", "takeover.x", "node.x")) {
+        assertNotEquals(Addresses.Signaling.nodePeers(a), Addresses.Signaling.node(b));
+        assertNotEquals(Addresses.Signaling.nodePeers(a), Addresses.Signaling.nodeTakeover(b));
+        assertNotEquals(Addresses.Signaling.node(a), Addresses.Signaling.nodeTakeover(b));
       }
     }
   }

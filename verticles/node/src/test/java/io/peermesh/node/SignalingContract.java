@@ -109,6 +109,31 @@ abstract class SignalingContract {
   }
 
   @Test
+  void aPeerThatResumedOnAnotherNodeIsReachedByAPeerThatHeardOfItsOldNode() {
+    try (SignalClient alice = a()) {
+      alice.joinDev("moved", "alice-moved");
+      SignalClient bob = a();
+      String token = bob.joinDev("moved", "bob-moved").getString("resumeToken");
+      alice.await("peer-joined");
+      alice.send(msg("offer", "bob-moved").put("sdp", "before the move"));
+      assertEquals("before the move", bob.await("offer").getString("sdp"));
+      bob.drop();
+      // Bob comes back through node B: node A's word for where bob is (node A) is out of date in the clustered run.
+      try (SignalClient bobAgain = b()) {
+        assertTrue(bobAgain.send(new JsonObject().put("type", "join").put("v", 1).put("room", "moved")
+            .put("resume", token)).await("joined").getBoolean("resumed"));
+        alice.send(msg("answer", "bob-moved").put("sdp", "after the move"));
+        assertEquals("after the move", bobAgain.await("answer").getString("sdp"));
+        bobAgain.send(msg("candidate", "alice-moved").put("candidate", "c").put("sdpMid", "0").put("sdpMLineIndex", 0));
+        assertEquals("c", alice.await("candidate").getString("candidate"));
+        alice.sync();
+        assertTrue(alice.unconsumed().stream().noneMatch(m -> m.getString("type").equals("error")),
+            "alice's messages to the moved peer were refused: " + alice.unconsumed());
+      }
+    }
+  }
+
+  @Test
   void afterTheGracePeriodALostSocketIsALeaveAndItsTokenNoLongerResumes() {
     try (SignalClient alice = a()) {
       alice.joinDev("grace", "alice-g");

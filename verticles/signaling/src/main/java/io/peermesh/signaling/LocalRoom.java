@@ -7,6 +7,12 @@ import java.util.Map;
 final class LocalRoom {
   final String name;
   final Map<String, PeerSession> members = new LinkedHashMap<>();
+  /**
+   * Where the room's peers are, as this node last heard (the roster a join read, then joined and left
+   * events): deliveries go to that node's address. Only a hint: a node that no longer holds the peer says so,
+   * and the sender reads the session directory.
+   */
+  final Map<String, String> nodes = new java.util.HashMap<>();
 
   LocalRoom(String name) {
     this.name = name;

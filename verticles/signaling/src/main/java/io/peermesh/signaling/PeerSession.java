@@ -1,8 +1,5 @@
 package io.peermesh.signaling;
 
-import io.peermesh.shared.bus.BusMessages.PeerDelivery;
-import io.peermesh.shared.bus.BusMessages.Takeover;
-import io.vertx.core.eventbus.MessageConsumer;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Set;
@@ -26,12 +23,15 @@ final class PeerSession {
   /** The last room event this session published; the next one waits for it (order across nodes). */
   io.vertx.core.Future<Void> published = io.vertx.core.Future.succeededFuture();
   /**
-   * Per addressed peer, the last message still retrying because that peer's consumer was not visible yet;
-   * later messages to it wait for it. Null until the first retry (most sessions never need one).
+   * Per addressed peer, the last message still retrying because that peer's node was not known yet (or no
+   * longer right); later messages to it wait for it. Null until the first retry (most sessions never need one).
    */
   java.util.Map<String, io.vertx.core.Future<Void>> retrying;
-  MessageConsumer<PeerDelivery> deliveries;
-  MessageConsumer<Takeover> control;
+  /**
+   * Its peer id is claimed in the cluster and it is in its local room: deliveries reaching this node are taken
+   * (false while claiming, and once released).
+   */
+  boolean attached;
 
   PeerSession(String peer, String room, String resumeToken, String resumeHash) {
     this.peer = peer;

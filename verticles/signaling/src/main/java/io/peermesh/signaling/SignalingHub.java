@@ -18,6 +18,7 @@ import io.peermesh.shared.protocol.ServerMessage;
 import io.peermesh.signaling.PeerSession.Pending;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxException;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -186,11 +187,13 @@ final class SignalingHub {
           sessions.remove(peer, session);
           return Future.failedFuture(e);
         })
-        .compose(claimed -> attach(session, socket)
-            .compose(attached -> directory.putMember(join.room(), peer, nodeId, config.maxPeersPerRoom()))
-            .recover(e -> release(session)
-                .compose(v -> directory.dropSession(peer, s -> s.resumeHash().equals(session.resumeHash)))
-                .transform(cleaned -> Future.<RoomDirectory.Roster>failedFuture(e))))
+        .compose(claimed -> {
+          attach(session, socket);
+          return directory.putMember(join.room(), peer, nodeId, config.maxPeersPerRoom())
+              .recover(e -> release(session)
+                  .compose(v -> directory.dropSession(peer, s -> s.resumeHash().equals(session.resumeHash)))
+                  .transform(cleaned -> Future.<RoomDirectory.Roster>failedFuture(e)));
+        })
         .map(roster -> {
           joined(session, socket, roster, false);
           publish(RoomEventKind.JOINED, session, Json.write(new ServerMessage.PeerJoined(session.room, peer)));
@@ -223,7 +226,8 @@ final class SignalingHub {
         return Future.failedFuture(failed);
       }
       Takeover ask = new Takeover(peer, join.room(), token, nodeId);
-      return vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.peerControl(peer), ask, sendOptions)
+      return vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover(known.node()), ask,
+              sendOptions)
           .recover(e -> Future.failedFuture(failed))
           .compose(reply -> {
             if (!reply.body().granted()) {
@@ -232,8 +236,8 @@ final class SignalingHub {
             PeerSession session = new PeerSession(peer, join.room(), token, hash);
             reply.body().buffered().forEach(json -> session.pending.add(new Pending(json, null, false, false)));
             sessions.put(peer, session);
-            return attach(session, socket)
-                .compose(v -> directory.moveSession(peer, hash, nodeId))
+            attach(session, socket);
+            return directory.moveSession(peer, hash, nodeId)
                 .compose(v -> directory.putMember(join.room(), peer, nodeId, Integer.MAX_VALUE))
                 .recover(e -> release(session).transform(v -> Future.<RoomDirectory.Roster>failedFuture(e)))
                 .map(roster -> {
@@ -261,15 +265,14 @@ final class SignalingHub {
     session.joinedSent = false;
   }
 
-  /** Registers the session's consumers and room subscription; completes once they are reachable. */
-  private Future<Void> attach(PeerSession session, ClientSocket socket) {
+  /**
+   * Puts a claimed session in its local room: from now on deliveries and takeovers reaching this node's
+   * addresses are its (nothing is registered in the cluster per session).
+   */
+  private void attach(PeerSession session, ClientSocket socket) {
     adopt(session, socket);
-    session.deliveries = vertx.eventBus().consumer(Addresses.Signaling.peer(session.peer),
-        msg -> onDelivery(session, msg));
-    session.control = vertx.eventBus().consumer(Addresses.Signaling.peerControl(session.peer),
-        msg -> onTakeover(session, msg));
+    session.attached = true;
     rooms.computeIfAbsent(session.room, LocalRoom::new).members.put(session.peer, session);
-    return Future.all(session.deliveries.completion(), session.control.completion()).mapEmpty();
   }
 
   /** Completes a join: tells the client, or, when its socket closed meanwhile, starts the resume grace. */
@@ -285,6 +288,10 @@ final class SignalingHub {
 
   private void sendJoined(PeerSession session, RoomDirectory.Roster roster, boolean resumed) {
     List<ServerMessage.PeerInfo> peers = new ArrayList<>();
+    LocalRoom room = rooms.get(session.room);
+    if (room != null) {
+      room.nodes.putAll(roster.peers());
+    }
     session.known.clear();
     roster.peers().forEach((peer, node) -> {
       if (!peer.equals(session.peer) && alive(node)) {
@@ -316,10 +323,10 @@ final class SignalingHub {
       error(socket, new ProtocolException(ErrorCode.UNKNOWN_PEER, "a peer cannot address itself", "to", ref));
       return;
     }
-    PeerDelivery delivery = new PeerDelivery(from.peer, from.room, Json.write(message));
+    PeerDelivery delivery = new PeerDelivery(from.peer, from.room, to, Json.write(message));
     Future<Void> ahead = from.retrying == null ? null : from.retrying.get(to);
     PeerSession here = sessions.get(to);
-    if (ahead == null && here != null && here.deliveries != null && !here.ended) {
+    if (ahead == null && here != null && here.attached && !here.ended) {
       // The addressee's session is on this node (claimed, not ending): hand it over directly, without a bus
       // request and reply; a session still claiming its peer id is reached over the bus, where the holder is.
       if (!accept(here, delivery).accepted()) {
@@ -330,10 +337,10 @@ final class SignalingHub {
     }
     Future<Message<DeliveryAck>> sent;
     if (ahead == null) {
-      sent = request(from, to, delivery, NO_HANDLER_RETRIES);
+      sent = request(from, to, delivery, NOT_FOUND_RETRIES);
     } else {
       // An earlier message to this peer waits for its consumer to appear: this one goes after it, never before.
-      sent = ahead.transform(v -> request(from, to, delivery, NO_HANDLER_RETRIES));
+      sent = ahead.transform(v -> request(from, to, delivery, NOT_FOUND_RETRIES));
       hold(from, to, sent);
     }
     sent.onComplete(ar -> {
@@ -352,19 +359,57 @@ final class SignalingHub {
   }
 
   /**
-   * A new peer's consumer takes a few milliseconds to become visible on other nodes (the cluster's subscription
-   * map is eventually consistent), so "no handlers" is retried briefly before it means "not in your room".
+   * Sends a delivery to the node that holds {@code to}: the one this node last heard of, else the one the session
+   * directory names. A node that holds no such session (the peer moved, left, or is still claiming its id) or is
+   * gone makes the sender look again, briefly, before it means "not in your room".
    */
   private Future<Message<DeliveryAck>> request(PeerSession from, String to, PeerDelivery delivery, int retries) {
-    return vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.peer(to), delivery, sendOptions).recover(e -> {
-      if (retries > 0 && e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-        Future<Message<DeliveryAck>> retried = vertx.timer(NO_HANDLER_RETRY_MS)
-            .compose(t -> request(from, to, delivery, retries - 1));
-        hold(from, to, retried);
-        return retried;
+    return nodeOf(from.room, to).compose(node -> node == null ? Future.failedFuture(NOT_FOUND)
+        : vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.nodePeers(node), delivery, sendOptions)
+            .transform(ar -> {
+              boolean gone = ar.failed() && ar.cause() instanceof ReplyException re
+                  && re.failureType() == ReplyFailure.NO_HANDLERS;
+              if (gone || ar.succeeded() && ar.result().body().notHere()) {
+                forget(from.room, to, node);
+                return Future.failedFuture(NOT_FOUND);
+              }
+              return ar.succeeded() ? Future.succeededFuture(ar.result()) : Future.failedFuture(ar.cause());
+            }))
+        .recover(e -> {
+          if (retries > 0 && e == NOT_FOUND) {
+            Future<Message<DeliveryAck>> retried = vertx.timer(NOT_FOUND_RETRY_MS)
+                .compose(t -> request(from, to, delivery, retries - 1));
+            hold(from, to, retried);
+            return retried;
+          }
+          return Future.failedFuture(e);
+        });
+  }
+
+  /** The node holding {@code peer} of {@code room}, as last heard or else from the directory; null if none. */
+  private Future<String> nodeOf(String room, String peer) {
+    LocalRoom local = rooms.get(room);
+    String heard = local == null ? null : local.nodes.get(peer);
+    if (heard != null) {
+      return Future.succeededFuture(heard);
+    }
+    return directory.session(peer).map(session -> {
+      if (session == null || !session.room().equals(room)) {
+        return null;
       }
-      return Future.failedFuture(e);
+      LocalRoom now = rooms.get(room);
+      if (now != null) {
+        now.nodes.put(peer, session.node());
+      }
+      return session.node();
     });
+  }
+
+  private void forget(String room, String peer, String node) {
+    LocalRoom local = rooms.get(room);
+    if (local != null) {
+      local.nodes.remove(peer, node);
+    }
   }
 
   /** Later messages from {@code from} to {@code to} wait until {@code pending} is settled (order per pair). */
@@ -377,11 +422,16 @@ final class SignalingHub {
     settled.onComplete(v -> from.retrying.remove(to, settled));
   }
 
-  private static final int NO_HANDLER_RETRIES = 3;
-  private static final long NO_HANDLER_RETRY_MS = 25;
+  private static final int NOT_FOUND_RETRIES = 3;
+  private static final long NOT_FOUND_RETRY_MS = 25;
+  /** The addressee's node is not known, or did not hold it: look again. */
+  private static final VertxException NOT_FOUND = new VertxException("the addressee's node is not known", true);
+  private static final DeliveryAck NOT_HERE = new DeliveryAck(false, DeliveryAck.NOT_HERE);
 
-  private void onDelivery(PeerSession session, Message<PeerDelivery> msg) {
-    msg.reply(accept(session, msg.body()));
+  /** A delivery sent to this node's address, for a peer it may hold. */
+  void onNodeDelivery(Message<PeerDelivery> msg) {
+    PeerSession session = sessions.get(msg.body().to());
+    msg.reply(session == null || !session.attached ? NOT_HERE : accept(session, msg.body()));
   }
 
   /** What a session answers a delivery, from the bus or from a sender on this node. */
@@ -398,6 +448,11 @@ final class SignalingHub {
   private static final DeliveryAck ACCEPTED = new DeliveryAck(true, null);
 
   private void onRoomEvent(LocalRoom room, RoomEvent event) {
+    if (event.kind() == RoomEventKind.JOINED) {
+      room.nodes.put(event.peer(), event.node());
+    } else if (event.kind() == RoomEventKind.LEFT) {
+      room.nodes.remove(event.peer(), event.node());
+    }
     for (PeerSession member : List.copyOf(room.members.values())) {
       if (!member.peer.equals(event.peer())) {
         offer(member, new Pending(event.json(), event.peer(), event.kind() == RoomEventKind.JOINED,
@@ -483,9 +538,12 @@ final class SignalingHub {
     });
   }
 
-  private void onTakeover(PeerSession session, Message<Takeover> msg) {
+  /** A takeover sent to this node's address, for a session it may hold. */
+  void onNodeTakeover(Message<Takeover> msg) {
     Takeover ask = msg.body();
-    if (session.ended || !RoomDirectory.hash(ask.resumeToken()).equals(session.resumeHash)) {
+    PeerSession session = sessions.get(ask.peer());
+    if (session == null || !session.attached || session.ended
+        || !RoomDirectory.hash(ask.resumeToken()).equals(session.resumeHash)) {
       msg.reply(new TakeoverReply(false, ErrorCode.RESUME_FAILED.wire(), List.of()));
       return;
     }
@@ -523,25 +581,19 @@ final class SignalingHub {
         });
   }
 
-  /** Drops this node's local state of a session (consumers, room subscription), not the cluster's. */
+  /** Drops this node's local state of a session (its place in the room, its peer id here), not the cluster's. */
   private Future<Void> release(PeerSession session) {
     if (session.graceTimer >= 0) {
       vertx.cancelTimer(session.graceTimer);
       session.graceTimer = -1;
     }
     sessions.remove(session.peer, session);
-    List<Future<Void>> unregistered = new ArrayList<>();
-    if (session.deliveries != null) {
-      unregistered.add(session.deliveries.unregister());
-    }
-    if (session.control != null) {
-      unregistered.add(session.control.unregister());
-    }
+    session.attached = false;
     LocalRoom room = rooms.get(session.room);
     if (room != null && room.members.remove(session.peer, session) && room.members.isEmpty()) {
       rooms.remove(room.name);
     }
-    return Future.join(unregistered).mapEmpty();
+    return Future.succeededFuture();
   }
 
   /** A cluster member left: tell this node's sockets that its peers are gone and clean the maps. */

@@ -26,6 +26,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.logging.Logger;
@@ -48,6 +49,8 @@ public final class SignalingVerticle extends VerticleBase {
   private HttpServer server;
   private MessageConsumer<String> memberLeft;
   private MessageConsumer<io.peermesh.shared.bus.BusMessages.RoomEvent> roomEvents;
+  private MessageConsumer<io.peermesh.shared.bus.BusMessages.PeerDelivery> peerDeliveries;
+  private MessageConsumer<io.peermesh.shared.bus.BusMessages.Takeover> takeovers;
   private MessageConsumer<io.peermesh.shared.bus.BusMessages.StateChange> states;
   private MessageConsumer<String> localSockets;
   private final ConnectionStatus status = new ConnectionStatus(10_000);
@@ -68,6 +71,8 @@ public final class SignalingVerticle extends VerticleBase {
     memberLeft = vertx.eventBus().localConsumer(Addresses.Node.MEMBER_LEFT, msg -> hub.memberLeft(msg.body()));
     states = vertx.eventBus().consumer(Addresses.Supervisor.STATE, msg -> status.record(msg.body()));
     roomEvents = vertx.eventBus().consumer(Addresses.Signaling.node(nodeId), msg -> hub.onNodeEvent(msg.body()));
+    peerDeliveries = vertx.eventBus().consumer(Addresses.Signaling.nodePeers(nodeId), hub::onNodeDelivery);
+    takeovers = vertx.eventBus().consumer(Addresses.Signaling.nodeTakeover(nodeId), hub::onNodeTakeover);
 
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> ctx.response().end("ok"));
@@ -102,7 +107,8 @@ public final class SignalingVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(config.maxFrameBytes() * 4)
         .setRegisterWebSocketWriteHandlers(false);
     vertx.setPeriodic(Math.max(250, config.heartbeatMs() / 2), id -> closeIdleSockets());
-    return Future.all(directory.ready(), memberLeft.completion(), states.completion(), roomEvents.completion())
+    return Future.all(List.of(directory.ready(), memberLeft.completion(), states.completion(),
+            roomEvents.completion(), peerDeliveries.completion(), takeovers.completion()))
         .compose(v -> vertx.createHttpServer(options).requestHandler(router).listen())
         .compose(s -> {
           server = s;
