@@ -29,8 +29,9 @@ final class SocketBench {
   private record Held(int alive, int joined, int failed, double seconds, Probe.PerItem perSocket, double rate) {}
 
   List<Row> run() throws Exception {
-    Held ours = hold(true);
-    Held plain = hold(false);
+    Held ours = hold("ours");
+    Held clustered = hold("ours-clustered");
+    Held plain = hold("plain");
     return List.of(
         new Row("signal: sockets one node holds, joined and answering pings", "", ours.alive(), plain.alive(),
             "plain Vert.x WebSocket server, same clients", "≥ 15,000", ours.alive() >= 15_000,
@@ -38,6 +39,13 @@ final class SocketBench {
                 + "per socket (plain: %.1f KiB, %.2f fds; %.0f s)", sizes.sockets(), ours.joined(), ours.failed(),
                 ours.seconds(), ours.perSocket().heap() / 1024, ours.perSocket().fds(),
                 plain.perSocket().heap() / 1024, plain.perSocket().fds(), plain.seconds())),
+        new Row("signal: sockets a clustered node holds, joined and answering pings", "", clustered.alive(),
+            plain.alive(), "plain Vert.x WebSocket server, same clients", "≥ 15,000", clustered.alive() >= 15_000,
+            String.format(Locale.ROOT, "a node of a Hazelcast cluster (of one), as deployed: sessions and rosters in "
+                + "cluster maps; %d opened (%d joined, %d failed) in %.0f s; server heap %.1f KiB and %.2f fds per "
+                + "socket; relay %.0f msg/s", sizes.sockets(), clustered.joined(), clustered.failed(),
+                clustered.seconds(), clustered.perSocket().heap() / 1024, clustered.perSocket().fds(),
+                clustered.rate())),
         new Row("signal: relay messages one node delivers per second", "msg/s", ours.rate(), plain.rate(),
             "plain Vert.x WebSocket relay", "≥ 0.5× plain", ours.rate() >= 0.5 * plain.rate(),
             String.format(Locale.ROOT, "%d sockets relaying in pairs while the node holds the others, %d messages "
@@ -49,8 +57,7 @@ final class SocketBench {
    * Starts a server JVM and a client JVM, opens the sockets, measures what the server holds per socket,
    * checks they answer, then relays on the first few while the server holds the rest.
    */
-  private Held hold(boolean ours) throws Exception {
-    String mode = ours ? "ours" : "plain";
+  private Held hold(String mode) throws Exception {
     // The same fixed, pre-touched heap as the bench JVM (bin/bench): resident memory is not moved by resizing.
     try (ChildJvm server = new ChildJvm(List.of("-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch"), SocketServer.class,
         mode)) {
@@ -58,7 +65,9 @@ final class SocketBench {
       server.send("probe");
       Probe before = SocketServer.parse(server.expect("probe", 60));
       long t0 = System.nanoTime();
-      try (ChildJvm clients = new ChildJvm(List.of("-Xmx2g"), SocketClients.class, mode, port,
+      // The clients join the same way whether the node is clustered or not.
+      String clientMode = mode.equals("plain") ? "plain" : "ours";
+      try (ChildJvm clients = new ChildJvm(List.of("-Xmx2g"), SocketClients.class, clientMode, port,
           String.valueOf(sizes.sockets()), String.valueOf(sizes.perRoom()))) {
         String[] ready = clients.expect("ready", 900);
         double seconds = (System.nanoTime() - t0) / 1e9;

@@ -1,22 +1,28 @@
 package io.peermesh.bench;
 
+import io.peermesh.node.PeerMeshNode;
 import io.peermesh.shared.testing.Await;
 import io.peermesh.signaling.SignalingVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 
 /**
  * The server side of the socket benchmarks in a JVM of its own, so each server starts with the whole
  * descriptor budget and a heap holding nothing else: our signaling verticle ({@code ours}: dev mode, rate
- * limits out of the way, every other limit at its default) or {@link PlainSocketServer} ({@code plain}).
+ * limits out of the way, every other limit at its default), the same in a clustered node
+ * ({@code ours-clustered}) or {@link PlainSocketServer} ({@code plain}).
  * Prints {@code port <n>}, then answers each {@code probe} line with
  * {@code probe <rss> <heap> <jvmCommitted> <threads> <fds>} (bytes); {@code stop} exits.
  */
 public final class SocketServer {
+  private static final int CLUSTER_PORT = 5921;
+
   private SocketServer() {}
 
   public static void main(String[] args) throws Exception {
@@ -29,6 +35,12 @@ public final class SocketServer {
       Await.result(vertx.deployVerticle(signaling, new DeploymentOptions()
           .setConfig(new JsonObject().put("signaling", config))));
       port = signaling.actualPort();
+    } else if (args[0].equals("ours-clustered")) {
+      // A production node's signaling: clustered over Hazelcast (a cluster of its own), every limit at its default.
+      JsonObject config = SignalBench.config(true, "sockets-" + UUID.randomUUID(), CLUSTER_PORT);
+      config.getJsonObject("cluster").put("members", new JsonArray().add("127.0.0.1:" + CLUSTER_PORT));
+      config.getJsonObject("signaling").put("maxMessagesPerSecond", 1_000_000).put("burstMessages", 1_000_000);
+      port = Await.result(PeerMeshNode.start(config), 120).signalingPort();
     } else {
       port = new PlainSocketServer(vertx).port();
     }

@@ -451,7 +451,8 @@ final class SignalingHub {
     if (event.kind() == RoomEventKind.JOINED) {
       room.nodes.put(event.peer(), event.node());
     } else if (event.kind() == RoomEventKind.LEFT) {
-      room.nodes.remove(event.peer(), event.node());
+      // Whatever node it names: the hint is cheap to lose (the directory answers) and must not outlive peers.
+      room.nodes.remove(event.peer());
     }
     for (PeerSession member : List.copyOf(room.members.values())) {
       if (!member.peer.equals(event.peer())) {
