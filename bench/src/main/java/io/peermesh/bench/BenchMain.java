@@ -34,7 +34,7 @@ public final class BenchMain {
         : new WebRtcBench.Sizes(300, 15, 200, 30_000, 6_000, 3, 2_000);
     List<Row> rows = new ArrayList<>();
     WebRtcBench webrtc = new WebRtcBench(sizes);
-    try (Mesh mesh = new Mesh()) {
+    try (Mesh mesh = new Mesh(new JsonObject(System.getProperty("peermesh.bench.supervisor", "{}")))) {
       rows.addAll(section(smoke, "setup, throughput and round trips", "see docs/BENCHMARKS.md",
           () -> webrtc.run(mesh)));
       rows.addAll(section(smoke, "route rtt p50, 100 B code-sync through two routed relays", "reported",

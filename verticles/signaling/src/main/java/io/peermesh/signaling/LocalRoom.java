@@ -13,6 +13,8 @@ final class LocalRoom {
    * and the sender reads the session directory.
    */
   final Map<String, String> nodes = new java.util.HashMap<>();
+  /** Left events heard: a directory answer that raced one is not kept as a hint. */
+  long leftEvents;
 
   LocalRoom(String name) {
     this.name = name;

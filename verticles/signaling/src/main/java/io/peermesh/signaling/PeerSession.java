@@ -23,10 +23,10 @@ final class PeerSession {
   /** The last room event this session published; the next one waits for it (order across nodes). */
   io.vertx.core.Future<Void> published = io.vertx.core.Future.succeededFuture();
   /**
-   * Per addressed peer, the last message still retrying because that peer's node was not known yet (or no
-   * longer right); later messages to it wait for it. Null until the first retry (most sessions never need one).
+   * Per addressed peer on another node (or reached over the bus), the last message not answered yet; the next
+   * waits for it. Null until the first such message.
    */
-  java.util.Map<String, io.vertx.core.Future<Void>> retrying;
+  java.util.Map<String, io.vertx.core.Future<Void>> outstanding;
   /**
    * Its peer id is claimed in the cluster and it is in its local room: deliveries reaching this node are taken
    * (false while claiming, and once released).

@@ -289,14 +289,14 @@ final class SignalingHub {
   private void sendJoined(PeerSession session, RoomDirectory.Roster roster, boolean resumed) {
     List<ServerMessage.PeerInfo> peers = new ArrayList<>();
     LocalRoom room = rooms.get(session.room);
-    if (room != null) {
-      room.nodes.putAll(roster.peers());
-    }
     session.known.clear();
     roster.peers().forEach((peer, node) -> {
       if (!peer.equals(session.peer) && alive(node)) {
         peers.add(new ServerMessage.PeerInfo(peer));
         session.known.add(peer);
+        if (room != null) {
+          room.nodes.put(peer, node);
+        }
       }
     });
     List<ServerMessage.IceServer> iceServers = new ArrayList<>();
@@ -324,7 +324,7 @@ final class SignalingHub {
       return;
     }
     PeerDelivery delivery = new PeerDelivery(from.peer, from.room, to, Json.write(message));
-    Future<Void> ahead = from.retrying == null ? null : from.retrying.get(to);
+    Future<Void> ahead = from.outstanding == null ? null : from.outstanding.get(to);
     PeerSession here = sessions.get(to);
     if (ahead == null && here != null && here.attached && !here.ended) {
       // The addressee's session is on this node (claimed, not ending): hand it over directly, without a bus
@@ -335,14 +335,12 @@ final class SignalingHub {
       }
       return;
     }
-    Future<Message<DeliveryAck>> sent;
-    if (ahead == null) {
-      sent = request(from, to, delivery, NOT_FOUND_RETRIES);
-    } else {
-      // An earlier message to this peer waits for its consumer to appear: this one goes after it, never before.
-      sent = ahead.transform(v -> request(from, to, delivery, NOT_FOUND_RETRIES));
-      hold(from, to, sent);
-    }
+    // Over the bus one at a time per pair: a message whose addressee's node is looked up again, or one still on
+    // its way, is never overtaken by a later one, over the bus or the local path. A socket's rate limit (100/s by
+    // default) stays far below what a pair passes this way (one cluster round trip each).
+    Future<Message<DeliveryAck>> sent = ahead == null ? request(from, to, delivery, NOT_FOUND_RETRIES)
+        : ahead.transform(v -> request(from, to, delivery, NOT_FOUND_RETRIES));
+    hold(from, to, sent);
     sent.onComplete(ar -> {
       if (ar.succeeded() && ar.result().body().accepted()) {
         return;
@@ -364,7 +362,8 @@ final class SignalingHub {
    * gone makes the sender look again, briefly, before it means "not in your room".
    */
   private Future<Message<DeliveryAck>> request(PeerSession from, String to, PeerDelivery delivery, int retries) {
-    return nodeOf(from.room, to).compose(node -> node == null ? Future.failedFuture(NOT_FOUND)
+    boolean[] hinted = new boolean[1];
+    return nodeOf(from.room, to, hinted).compose(node -> node == null ? Future.failedFuture(NOT_FOUND)
         : vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.nodePeers(node), delivery, sendOptions)
             .transform(ar -> {
               boolean gone = ar.failed() && ar.cause() instanceof ReplyException re
@@ -377,28 +376,33 @@ final class SignalingHub {
             }))
         .recover(e -> {
           if (retries > 0 && e == NOT_FOUND) {
-            Future<Message<DeliveryAck>> retried = vertx.timer(NOT_FOUND_RETRY_MS)
-                .compose(t -> request(from, to, delivery, retries - 1));
-            hold(from, to, retried);
-            return retried;
+            // A hint that proved wrong is followed by the directory at once; the directory's answer, after a pause.
+            return hinted[0] ? request(from, to, delivery, retries - 1)
+                : vertx.timer(NOT_FOUND_RETRY_MS).compose(t -> request(from, to, delivery, retries - 1));
           }
           return Future.failedFuture(e);
         });
   }
 
-  /** The node holding {@code peer} of {@code room}, as last heard or else from the directory; null if none. */
-  private Future<String> nodeOf(String room, String peer) {
+  /**
+   * The node holding {@code peer} of {@code room}, as last heard ({@code hinted[0]} set) or else from the
+   * directory; null if none.
+   */
+  private Future<String> nodeOf(String room, String peer, boolean[] hinted) {
     LocalRoom local = rooms.get(room);
     String heard = local == null ? null : local.nodes.get(peer);
     if (heard != null) {
+      hinted[0] = true;
       return Future.succeededFuture(heard);
     }
+    long leftBefore = local == null ? -1 : local.leftEvents;
     return directory.session(peer).map(session -> {
       if (session == null || !session.room().equals(room)) {
         return null;
       }
       LocalRoom now = rooms.get(room);
-      if (now != null) {
+      // Not kept when a peer left meanwhile: it may be this one, and a hint must not outlive its peer.
+      if (now != null && now == local && now.leftEvents == leftBefore) {
         now.nodes.put(peer, session.node());
       }
       return session.node();
@@ -412,14 +416,17 @@ final class SignalingHub {
     }
   }
 
-  /** Later messages from {@code from} to {@code to} wait until {@code pending} is settled (order per pair). */
+  /**
+   * Later messages from {@code from} to {@code to} wait until {@code pending} is settled (order per pair);
+   * {@code pending} itself went after the one held before it.
+   */
   private static void hold(PeerSession from, String to, Future<?> pending) {
     Future<Void> settled = pending.transform(ar -> Future.succeededFuture());
-    if (from.retrying == null) {
-      from.retrying = new HashMap<>();
+    if (from.outstanding == null) {
+      from.outstanding = new HashMap<>();
     }
-    from.retrying.put(to, settled);
-    settled.onComplete(v -> from.retrying.remove(to, settled));
+    from.outstanding.put(to, settled);
+    settled.onComplete(v -> from.outstanding.remove(to, settled));
   }
 
   private static final int NOT_FOUND_RETRIES = 3;
@@ -453,6 +460,7 @@ final class SignalingHub {
     } else if (event.kind() == RoomEventKind.LEFT) {
       // Whatever node it names: the hint is cheap to lose (the directory answers) and must not outlive peers.
       room.nodes.remove(event.peer());
+      room.leftEvents++;
     }
     for (PeerSession member : List.copyOf(room.members.values())) {
       if (!member.peer.equals(event.peer())) {

@@ -15,6 +15,29 @@ import org.junit.jupiter.api.Test;
 class DeliveryOrderTest {
 
   @Test
+  void manyMessagesSentBeforeTheAddresseeJoinsArriveInOrder() {
+    try (SignalingFixture f = new SignalingFixture(new JsonObject().put("devMode", true));
+        SignalClient early = f.client(); SignalClient late = f.client()) {
+      early.joinDev("order-many", "early-m");
+      early.send(new JsonObject().put("type", "offer").put("to", "late-m").put("sdp", "first"));
+      for (int i = 0; i < 5; i++) {
+        early.send(new JsonObject().put("type", "candidate").put("to", "late-m").put("candidate", "c" + i)
+            .put("sdpMid", "0").put("sdpMLineIndex", 0));
+      }
+      late.joinDev("order-many", "late-m");
+      List<String> arrived = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        JsonObject m = late.await(x -> "offer".equals(x.getString("type"))
+            || "candidate".equals(x.getString("type")), "the offer and five candidates");
+        arrived.add(m.getString("type").equals("offer") ? m.getString("sdp") : m.getString("candidate"));
+      }
+      assertEquals(List.of("first", "c0", "c1", "c2", "c3", "c4"), arrived);
+      early.sync();
+      assertEquals(List.of(), early.unconsumed().stream().filter(m -> "error".equals(m.getString("type"))).toList());
+    }
+  }
+
+  @Test
   void aMessageSentWhileAnEarlierOneWaitsForTheAddresseeGoesAfterIt() {
     try (SignalingFixture f = new SignalingFixture(new JsonObject().put("devMode", true));
         SignalClient early = f.client(); SignalClient late = f.client()) {
