@@ -212,6 +212,40 @@ class DelayPacerTest {
   }
 
   @Test
+  void whileCriticalMessagesMoveTheDelayIsJudgedByTheMedianAndOnceQuietByTheLeast() {
+    assertFalse(pacer.judgesByMedian(now), "nothing critical moved yet");
+    pacer.criticalActivity(now);
+    assertTrue(pacer.judgesByMedian(now));
+    assertTrue(pacer.judgesByMedian(now + SETTINGS.criticalQuietNanos() - 1));
+    assertFalse(pacer.judgesByMedian(now + SETTINGS.criticalQuietNanos()), "quiet long enough");
+  }
+
+  /**
+   * One probe in four finds no queue, the others a queue three times the target: the least sees none and the
+   * rate grows; the median sees the queue most messages meet and the rate falls.
+   */
+  @Test
+  void aQueueMostMessagesMeetLowersTheRateOnlyWhileCriticalMessagesMove() {
+    calibrate();
+    long high = BASE + 3 * SETTINGS.targetDelayNanos();
+    for (int i = 0; i < 2 * FILTER; i++) {
+      sendUntilHeldBack();
+      double was = pacer.rateBytesPerSecond();
+      sample(i % 4 == 0 ? BASE : high);
+      assertTrue(pacer.rateBytesPerSecond() > was, "sample " + i + ": the least shows no queue");
+      now += SETTINGS.probeEveryNanos();
+    }
+    for (int i = 0; i < 2 * FILTER; i++) {
+      pacer.criticalActivity(now);
+      sendUntilHeldBack();
+      double was = pacer.rateBytesPerSecond();
+      sample(i % 4 == 0 ? BASE : high);
+      assertTrue(pacer.rateBytesPerSecond() < was, "sample " + i + ": the median shows the queue");
+      now += SETTINGS.probeEveryNanos();
+    }
+  }
+
+  @Test
   void aStarvedPacerPausesEverySecondUntilTwoProbesOnTheDrainedQueueSetTheBase() {
     calibrate();
     starve();

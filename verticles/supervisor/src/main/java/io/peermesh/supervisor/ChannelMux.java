@@ -4,6 +4,7 @@ import io.peermesh.shared.bus.BusMessages.ChannelStats;
 import io.peermesh.shared.channel.ChannelSpec;
 import io.peermesh.shared.channel.DelayPacer;
 import io.peermesh.shared.channel.Frames;
+import io.peermesh.shared.channel.Priority;
 import io.peermesh.shared.channel.ReliableReceiver;
 import io.peermesh.shared.channel.ReliableSender;
 import java.nio.ByteBuffer;
@@ -208,6 +209,7 @@ final class ChannelMux {
    * batch, and their bounded queues must not fill up with messages the path would take.
    */
   Refusal offer(ChannelSpec channel, byte[] data) {
+    noteCritical(channel);
     Sequenced s = sequenced.get(channel);
     if (s != null) {
       try {
@@ -283,6 +285,7 @@ final class ChannelMux {
   }
 
   private void delivered(ChannelSpec channel, long seq, byte[] data) {
+    noteCritical(channel);
     messagesIn[channel.ordinal()]++;
     bytesIn[channel.ordinal()] += data.length;
     sink.deliver(channel, seq, data);
@@ -619,6 +622,18 @@ final class ChannelMux {
     if (path.send(channel, new Frames.Ack(upTo).encode())) {
       s.lastAckedSent = upTo;
       s.deliveredSinceAck = 0;
+    }
+  }
+
+  /** Whether the files pacer now judges by what critical messages typically wait (false without pacing). */
+  boolean filesPacedForCritical() {
+    return filesPacer != null && filesPacer.judgesByMedian(nanoClock.getAsLong());
+  }
+
+  /** Critical and high-priority messages, either way, make the files pacer judge by what they typically wait. */
+  private void noteCritical(ChannelSpec channel) {
+    if (filesPacer != null && (channel.priority() == Priority.CRITICAL || channel.priority() == Priority.HIGH)) {
+      filesPacer.criticalActivity(nanoClock.getAsLong());
     }
   }
 

@@ -52,8 +52,9 @@ public record SupervisorOptions(long heartbeatMs, long deadAfterMs, int resendMa
   /** The files pacer's tuning: the target from this config, the rest fixed (DelayPacer.Settings). */
   public DelayPacer.Settings pacerSettings() {
     DelayPacer.Settings d = DelayPacer.Settings.defaults();
-    return new DelayPacer.Settings(filesDelayTargetMicros * 1_000, d.probeEveryNanos(), d.probeTimeoutNanos(),
-        d.minRateBytesPerSecond(), d.initialRateBytesPerSecond(), d.baseWindowNanos(), d.drainEveryNanos());
+    return new DelayPacer.Settings(filesDelayTargetMicros * 1_000, d.criticalQuietNanos(), d.probeEveryNanos(),
+        d.probeTimeoutNanos(), d.minRateBytesPerSecond(), d.initialRateBytesPerSecond(), d.baseWindowNanos(),
+        d.drainEveryNanos());
   }
 
   public JsonObject toJson() {

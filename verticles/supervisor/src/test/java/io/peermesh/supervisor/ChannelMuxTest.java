@@ -1,6 +1,7 @@
 package io.peermesh.supervisor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -304,6 +305,27 @@ class ChannelMuxTest {
     mux[0].pumpAll();
     assertEquals(3, delivered.size(), "0.1 s later the rest (the allowance holds ~2 ms of sending at most)");
     assertEquals(20, mux[0].tickDelayMs(20), "nothing waits: back to the ack timer");
+  }
+
+  @Test
+  void criticalMessagesEitherWayMakeTheFilesPacerJudgeByThemAndHeartbeatsDoNot() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    assertFalse(mux[0].filesPacedForCritical());
+    ChannelMux.heartbeat(wires[0]);
+    mux[0].offer(ChannelSpec.PRESENCE, "here".getBytes(StandardCharsets.UTF_8));
+    mux[0].offer(ChannelSpec.FILES, fileChunk(0));
+    assertFalse(mux[0].filesPacedForCritical(), "presence and files are no reason to hold files back");
+    assertFalse(mux[1].filesPacedForCritical());
+    mux[0].offer(ChannelSpec.CODE_SYNC, "x".getBytes(StandardCharsets.UTF_8));
+    assertTrue(mux[0].filesPacedForCritical(), "the sender of a code-sync message");
+    assertTrue(mux[1].filesPacedForCritical(), "its receiver");
+    now += 2_000_000_000L;
+    assertFalse(mux[0].filesPacedForCritical(), "quiet for 2 s");
+    mux[1].offer(ChannelSpec.CURSOR_POS, "1,2".getBytes(StandardCharsets.UTF_8));
+    assertTrue(mux[0].filesPacedForCritical(), "cursor positions count too");
+    assertFalse(pair(false, new Wire[2], SupervisorOptions.from(new JsonObject().put("filesPacing", false)))[0]
+        .filesPacedForCritical(), "no pacer, nothing to judge");
   }
 
   @Test
