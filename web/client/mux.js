@@ -32,6 +32,12 @@ import { Deque } from './util.js';
 export const QUEUE_FULL = 'queue-full';
 export const RESEND_BUFFER_FULL = 'resend-buffer-full';
 
+/**
+ * Messages that must not wait behind `files`, either way (the supervisor's CRITICAL and HIGH priorities): while
+ * they move, the files pacer judges by what they typically wait. Presence, files, heartbeats and probes do not.
+ */
+const CRITICAL_LABELS = new Set(['code-sync', 'ai-stream', 'cursor-pos']);
+
 /** A pacing wake-up later than this means the page's timers are throttled (hidden tabs: once a second). */
 const LATE_TIMER_MS = 50;
 
@@ -165,6 +171,7 @@ export class ChannelMux {
    * @returns {null|'queue-full'|'resend-buffer-full'}
    */
   offer(label, payload) {
+    this._noteCritical(label);
     const s = this.sequenced.get(label);
     if (s) {
       try {
@@ -410,7 +417,6 @@ export class ChannelMux {
    */
   onFrame(label, raw, via = this.path) {
     const s = this.sequenced.get(label);
-    const stats = this.stats.get(label);
     if (!s) {
       if (label === 'presence') {
         if (raw.length > 0 && raw[0] === PRESENCE_HEARTBEAT) {
@@ -428,9 +434,7 @@ export class ChannelMux {
         }
         raw = raw.subarray(1);
       }
-      stats.messagesIn++;
-      stats.bytesIn += raw.length;
-      this.sink.deliver(label, 0, raw);
+      this._delivered(label, 0, raw);
       return;
     }
     let frame;
@@ -468,9 +472,7 @@ export class ChannelMux {
       }
       let seq = s.receiver.deliveredUpTo - ready.length;
       for (const payload of ready) {
-        stats.messagesIn++;
-        stats.bytesIn += payload.length;
-        this.sink.deliver(label, ++seq, payload);
+        this._delivered(label, ++seq, payload);
       }
       deliveredNow += ready.length;
       ackNow ||= ready.length === 0;
@@ -479,6 +481,27 @@ export class ChannelMux {
     if (s.deliveredSinceAck >= this.o.ackEveryMessages || ackNow) {
       // A duplicate means the sender is resending: acknowledge at once so it stops.
       this._sendAck(label, s);
+    }
+  }
+
+  /** A message goes to the application: every delivery on every channel passes here. */
+  _delivered(label, seq, payload) {
+    this._noteCritical(label);
+    const stats = this.stats.get(label);
+    stats.messagesIn++;
+    stats.bytesIn += payload.length;
+    this.sink.deliver(label, seq, payload);
+  }
+
+  /** Whether the files pacer now judges by what critical messages typically wait (false without pacing). */
+  filesPacedForCritical() {
+    return this.filesPacer !== null && this.filesPacer.judgesByMedian();
+  }
+
+  /** Critical messages, either way, make the files pacer judge by what they typically wait. */
+  _noteCritical(label) {
+    if (this.filesPacer !== null && CRITICAL_LABELS.has(label)) {
+      this.filesPacer.criticalActivity();
     }
   }
 

@@ -5,6 +5,11 @@
  * Probes measure the round trip; what it grew by over the least one seen is our queue, and the rate moves to
  * keep that queue near a target.
  *
+ * What counts as the delay depends on whether anyone waits behind it. While critical messages move (the caller
+ * reports them, {@link DelayPacer#criticalActivity}) it is the median of the recent samples: what a message sent
+ * now typically waits, the queue and the machine's contention with the transfer's work both. Once they have been
+ * quiet for `criticalQuietMs`, it is the least of them, the queue alone, so a transfer by itself goes faster.
+ *
  * Pure apart from the injected clock: the caller sends the probes and the frames. Times are milliseconds
  * (fractions allowed), rates bytes per second.
  * @module pacer
@@ -14,6 +19,8 @@
 export const PACER_DEFAULTS = Object.freeze({
   /** Queueing delay aimed at (or the least round trip, where that is longer). */
   targetDelayMs: 0.25,
+  /** Critical messages quiet this long: the delay is judged by the least sample again, not the median. */
+  criticalQuietMs: 2000,
   probeEveryMs: 5,
   /** A probe unanswered this long counts as a queue far over target (once calibrated; before, as lost). */
   probeTimeoutMs: 1000,
@@ -53,6 +60,8 @@ export class DelayPacer {
     this._now = now;
     this._baseBuckets = new Array(BASE_BUCKETS);
     this._recent = [];
+    /** When a critical message last moved (-Infinity: none yet); kept across {@link DelayPacer#reset}. */
+    this._lastCriticalAt = -Infinity;
     this.reset();
   }
 
@@ -145,7 +154,20 @@ export class DelayPacer {
       this._tokensAt = now;
       return;
     }
-    this._adjust(this._currentMs() - this.baseMs());
+    this._adjust((this.judgesByMedian() ? this._typicalMs() : this._currentMs()) - this.baseMs());
+  }
+
+  /**
+   * A message of a channel that must not wait behind this one was sent or received: the delay is judged by its
+   * median until they have been quiet for `criticalQuietMs`.
+   */
+  criticalActivity() {
+    this._lastCriticalAt = this._now();
+  }
+
+  /** True while critical messages move: the delay is judged by the median of the recent samples. */
+  judgesByMedian() {
+    return this._now() - this._lastCriticalAt < this.settings.criticalQuietMs;
   }
 
   /**
@@ -226,6 +248,12 @@ export class DelayPacer {
   /** The least recent sample (the current delay), or the base before any. */
   _currentMs() {
     return this._recent.length === 0 ? this.baseMs() : Math.min(...this._recent);
+  }
+
+  /** The (lower) median of the recent samples: what a message sent now typically waits (a queue and the machine). */
+  _typicalMs() {
+    const sorted = [...this._recent].sort((x, y) => x - y);
+    return sorted[(sorted.length - 1) >> 1];
   }
 
   _drained(now) {

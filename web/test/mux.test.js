@@ -391,3 +391,52 @@ test('late timers are forgotten once the files queue empties: the next transfer 
   assert.ok(files().length - 40 <= 2, `${files().length - 40} of 20 frames at once: the new transfer is paced`);
   assert.ok(probes().length > probesBefore, 'and probes');
 });
+
+test('critical messages either way make the files pacer judge by them; presence, files and heartbeats do not', () => {
+  const clock = { now: 1000 };
+  const timers = fakeTimers(clock);
+  const sink = { deliver: () => {}, protocolError: (l, r) => { throw new Error(r); } };
+  const mux = (filesPacing) => new ChannelMux({ ...OPTIONS, filesPacing }, sink, () => clock.now, timers);
+  const wire = (to) => ({ send: (label, f) => { to.onFrame(label, f); return true; }, buffered: () => 0,
+    ready: () => true, lossy: false });
+  const a = mux(true);
+  const b = mux(true);
+  const aToB = wire(b);
+  a.usePath(aToB);
+  b.usePath(wire(a));
+  assert.equal(a.filesPacedForCritical(), false);
+
+  ChannelMux.heartbeat(aToB);
+  a.offer('presence', new TextEncoder().encode('here'));
+  a.offer('files', new Uint8Array(FRAME));
+  assert.equal(b.heartbeatsReceived, 1);
+  assert.equal(b.channelStats('presence').messagesIn, 1);
+  assert.ok(a.filesPacer.calibrated, 'a probe went out and its answer came back');
+  assert.equal(b.channelStats('files').messagesIn, 1);
+  assert.equal(a.filesPacedForCritical(), false, 'presence and files are no reason to hold files back');
+  assert.equal(b.filesPacedForCritical(), false);
+
+  a.offer('code-sync', new TextEncoder().encode('x'));
+  assert.ok(a.filesPacedForCritical(), 'the sender of a code-sync message');
+  a.flushDue();
+  assert.equal(b.channelStats('code-sync').messagesIn, 1);
+  assert.ok(b.filesPacedForCritical(), 'its receiver');
+  clock.now += 2000 - 0.125;
+  assert.ok(a.filesPacedForCritical(), 'not yet quiet for 2 s');
+  clock.now += 0.125;
+  assert.equal(a.filesPacedForCritical(), false, 'quiet for 2 s');
+  assert.equal(b.filesPacedForCritical(), false);
+
+  b.offer('cursor-pos', new TextEncoder().encode('1,2'));
+  assert.ok(a.filesPacedForCritical(), 'cursor positions count too');
+  clock.now += 2000;
+  assert.equal(a.filesPacedForCritical(), false);
+  b.offer('ai-stream', new TextEncoder().encode('token'));
+  b.flushDue();
+  assert.ok(a.filesPacedForCritical(), 'and ai-stream');
+
+  const unpaced = mux(false);
+  unpaced.offer('code-sync', new TextEncoder().encode('x'));
+  assert.equal(unpaced.filesPacedForCritical(), false, 'no pacer, nothing to judge');
+  unpaced.dispose(new Error('done'));
+});

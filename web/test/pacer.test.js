@@ -322,3 +322,38 @@ test('reset calibrates again at the initial rate', () => {
   assert.equal(pacer.rateBytesPerSecond, S.initialRateBytesPerSecond);
   assert.equal(pacer.baseMs(), Infinity);
 });
+
+test('while critical messages move the delay is judged by the median, and once quiet by the least', () => {
+  const { clock, pacer } = setUp();
+  assert.equal(pacer.judgesByMedian(), false, 'nothing critical moved yet');
+  pacer.criticalActivity();
+  assert.ok(pacer.judgesByMedian());
+  const at = clock.now;
+  clock.now = at + S.criticalQuietMs - 0.125;
+  assert.ok(pacer.judgesByMedian());
+  clock.now = at + S.criticalQuietMs;
+  assert.equal(pacer.judgesByMedian(), false, 'quiet long enough');
+});
+
+// One probe in four finds no queue, the others a queue three times the target: the least sees none and the
+// rate grows; the median sees the queue most messages meet and the rate falls.
+test('a queue most messages meet lowers the rate only while critical messages move', () => {
+  const { clock, pacer, sample, calibrate, sendUntilHeldBack } = setUp();
+  calibrate();
+  const high = BASE + 3 * S.targetDelayMs;
+  for (let i = 0; i < 2 * FILTER; i++) {
+    sendUntilHeldBack();
+    const was = pacer.rateBytesPerSecond;
+    sample(i % 4 === 0 ? BASE : high);
+    assert.ok(pacer.rateBytesPerSecond > was, `sample ${i}: the least shows no queue`);
+    clock.now += S.probeEveryMs;
+  }
+  for (let i = 0; i < 2 * FILTER; i++) {
+    pacer.criticalActivity();
+    sendUntilHeldBack();
+    const was = pacer.rateBytesPerSecond;
+    sample(i % 4 === 0 ? BASE : high);
+    assert.ok(pacer.rateBytesPerSecond < was, `sample ${i}: the median shows the queue`);
+    clock.now += S.probeEveryMs;
+  }
+});
