@@ -28,7 +28,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** One node's worth of PeerMesh in this JVM: signaling and the supervisor manager, driven over the bus. */
 final class Mesh implements AutoCloseable {
-  final Vertx vertx = Vertx.vertx();
+  final Vertx vertx = Vertx.vertx(nodeVertxOptions());
   final int signalingPort;
   private final String signalingDeployment;
   private final String managerDeployment;
@@ -59,6 +59,18 @@ final class Mesh implements AutoCloseable {
       stateListeners.forEach(l -> l.handle(m.body()));
     }).completion());
   }
+
+  /**
+   * A node's Vert.x options (its event loops); {@code -Dpeermesh.bench.eventLoops=N} overrides the count for an
+   * A/B run (child JVMs get it too).
+   */
+  static io.vertx.core.VertxOptions nodeVertxOptions() {
+    io.vertx.core.VertxOptions options = io.peermesh.node.PeerMeshNode.vertxOptions(new JsonObject());
+    Integer override = Integer.getInteger(EVENT_LOOPS_PROPERTY);
+    return override == null ? options : options.setEventLoopPoolSize(override);
+  }
+
+  static final String EVENT_LOOPS_PROPERTY = "peermesh.bench.eventLoops";
 
   /** Hears every state change of every supervisor (on an event loop: never block in it). */
   void onState(Handler<StateChange> listener) {

@@ -26,9 +26,9 @@ public final class SocketServer {
   private SocketServer() {}
 
   public static void main(String[] args) throws Exception {
-    Vertx vertx = Vertx.vertx();
     int port;
     if (args[0].equals("ours")) {
+      Vertx vertx = Vertx.vertx(Mesh.nodeVertxOptions());
       SignalingVerticle signaling = new SignalingVerticle();
       JsonObject config = new JsonObject().put("port", 0).put("devMode", true)
           .put("maxMessagesPerSecond", 1_000_000).put("burstMessages", 1_000_000);
@@ -42,7 +42,8 @@ public final class SocketServer {
       config.getJsonObject("signaling").put("maxMessagesPerSecond", 1_000_000).put("burstMessages", 1_000_000);
       port = Await.result(PeerMeshNode.start(config), 120).signalingPort();
     } else {
-      port = new PlainSocketServer(vertx).port();
+      // Vert.x as it comes: the baseline is a plain server, not one tuned like a node.
+      port = new PlainSocketServer(Vertx.vertx()).port();
     }
     System.out.println("port " + port);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Set;
 
 /** Typed {@code node} and {@code cluster} sections of the config; defaults in conf/peermesh.json. */
-record NodeOptions(List<String> roles, boolean clustered, String clusterName, String host, int hazelcastPort,
-    List<String> members, int eventBusPort, int heartbeatIntervalSeconds, int maxNoHeartbeatSeconds,
-    int joinWaitSeconds) {
+record NodeOptions(List<String> roles, boolean clustered, int eventLoops, String clusterName, String host,
+    int hazelcastPort, List<String> members, int eventBusPort, int heartbeatIntervalSeconds,
+    int maxNoHeartbeatSeconds, int joinWaitSeconds) {
 
   static final Set<String> KNOWN_ROLES = Set.of("signaling", "supervisor");
 
@@ -19,6 +19,9 @@ record NodeOptions(List<String> roles, boolean clustered, String clusterName, St
       if (!KNOWN_ROLES.contains(role)) {
         throw new IllegalArgumentException("node.roles: unknown role '" + role + "'; known: " + KNOWN_ROLES);
       }
+    }
+    if (eventLoops < 0) {
+      throw new IllegalArgumentException("node.eventLoops: " + eventLoops + " (0 means one per two cores)");
     }
     if (heartbeatIntervalSeconds <= 0 || maxNoHeartbeatSeconds <= heartbeatIntervalSeconds) {
       throw new IllegalArgumentException("cluster: need 0 < heartbeatIntervalSeconds < maxNoHeartbeatSeconds");
@@ -31,6 +34,7 @@ record NodeOptions(List<String> roles, boolean clustered, String clusterName, St
     return new NodeOptions(
         strings(node.getJsonArray("roles", new JsonArray().add("signaling"))),
         node.getBoolean("clustered", true),
+        node.getInteger("eventLoops", 0),
         cluster.getString("clusterName", "peermesh"),
         cluster.getString("host", "127.0.0.1"),
         cluster.getInteger("hazelcastPort", 5701),
@@ -39,6 +43,15 @@ record NodeOptions(List<String> roles, boolean clustered, String clusterName, St
         cluster.getInteger("heartbeatIntervalSeconds", 1),
         cluster.getInteger("maxNoHeartbeatSeconds", 5),
         cluster.getInteger("joinWaitSeconds", 0));
+  }
+
+  /**
+   * Vert.x event loops: {@code eventLoops}, or with 0 one per two cores (at least one). Each webrtc-java factory
+   * (one per core) runs its own native threads; the event loops do the rest, and verticles on one loop hand
+   * each other messages without waking another thread (docs/SUPERVISOR.md, "Threads").
+   */
+  int resolvedEventLoops() {
+    return eventLoops > 0 ? eventLoops : Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }
 
   private static List<String> strings(JsonArray array) {

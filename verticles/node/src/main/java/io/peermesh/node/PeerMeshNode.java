@@ -52,11 +52,11 @@ public final class PeerMeshNode {
     NodeOptions options = NodeOptions.from(config);
     SignalingConfig.from(config.getJsonObject("signaling"));
     if (!options.clustered()) {
-      Vertx vertx = Vertx.vertx();
+      Vertx vertx = Vertx.vertx(vertxOptions(config));
       return deploy(vertx, config, options, UUID.randomUUID().toString());
     }
     HazelcastClusterManager manager = new HazelcastClusterManager(ClusterSetup.hazelcastConfig(options));
-    VertxOptions vertxOptions = new VertxOptions();
+    VertxOptions vertxOptions = vertxOptions(config);
     vertxOptions.getEventBusOptions().setHost(options.host()).setPort(options.eventBusPort());
     return Vertx.builder().with(vertxOptions).withClusterManager(manager).buildClustered()
         .compose(vertx -> {
@@ -137,6 +137,14 @@ public final class PeerMeshNode {
   /** The AI relay's deployment id, null when the node runs none (for tests that stop it alone). */
   String aiRelayDeployment() {
     return aiRelayDeployment;
+  }
+
+  /**
+   * The Vert.x options a node of {@code config} runs with where they are not about clustering (its event loops),
+   * for a harness that deploys the verticles itself and must measure what a node runs.
+   */
+  public static VertxOptions vertxOptions(JsonObject config) {
+    return new VertxOptions().setEventLoopPoolSize(NodeOptions.from(config).resolvedEventLoops());
   }
 
   public Vertx vertx() {

@@ -30,6 +30,12 @@ class ConfigLoadingTest {
     assertTrue(node.clustered());
     assertEquals(List.of("signaling", "supervisor"), node.roles());
     assertEquals("127.0.0.1", node.host());
+    assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() / 2), node.resolvedEventLoops(),
+        "one event loop per two cores by default");
+    assertEquals(3, NodeOptions.from(new JsonObject().put("node", new JsonObject().put("eventLoops", 3)))
+        .resolvedEventLoops());
+    assertThrows(IllegalArgumentException.class,
+        () -> NodeOptions.from(new JsonObject().put("node", new JsonObject().put("eventLoops", -1))));
   }
 
   @Test
@@ -91,7 +97,7 @@ class ConfigLoadingTest {
     assertEquals("false", hz.getProperty("hazelcast.phone.home.enabled"));
     assertEquals("0", hz.getProperty("hazelcast.wait.seconds.before.join"));
     assertTrue(hz.getNetworkConfig().getInterfaces().isEnabled());
-    NodeOptions container = new NodeOptions(List.of("signaling"), true, "c", "node1", 5701,
+    NodeOptions container = new NodeOptions(List.of("signaling"), true, 0, "c", "node1", 5701,
         List.of("node1:5701"), 0, 1, 5, 0);
     assertFalse(ClusterSetup.hazelcastConfig(container).getNetworkConfig().getInterfaces().isEnabled(),
         "a host name leaves interface selection to Hazelcast");
