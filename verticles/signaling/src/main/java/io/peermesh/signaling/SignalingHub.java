@@ -605,18 +605,43 @@ final class SignalingHub {
     return Future.succeededFuture();
   }
 
-  /** A cluster member left: tell this node's sockets that its peers are gone and clean the maps. */
+  /**
+   * A cluster member left: tell this node's sockets that its peers are gone and clean the maps. The roster names
+   * them until a survivor cleans it; a survivor that reads it after another did finds the peers it heard were on
+   * that node (its hints) and asks the directory whether each is still there or gone with it.
+   */
   void memberLeft(String deadNode) {
     for (LocalRoom room : List.copyOf(rooms.values())) {
-      directory.roster(room.name).onSuccess(roster -> roster.peers().forEach((peer, node) -> {
+      java.util.Set<String> heard = new java.util.HashSet<>();
+      room.nodes.forEach((peer, node) -> {
         if (node.equals(deadNode)) {
-          onRoomEvent(room, new RoomEvent(RoomEventKind.LEFT, room.name, peer, deadNode,
-              Json.write(new ServerMessage.PeerLeft(room.name, peer, "node-lost"))));
-          directory.removeMember(room.name, peer, deadNode);
-          directory.dropSession(peer, s -> s.node().equals(deadNode));
+          heard.add(peer);
         }
-      }));
+      });
+      directory.roster(room.name).onSuccess(roster -> {
+        roster.peers().forEach((peer, node) -> {
+          if (node.equals(deadNode)) {
+            heard.remove(peer);
+            lostWithNode(room, peer, deadNode);
+            directory.removeMember(room.name, peer, deadNode);
+            directory.dropSession(peer, s -> s.node().equals(deadNode));
+          }
+        });
+        for (String peer : heard) {
+          directory.session(peer).onSuccess(session -> {
+            // Moved to a live node before this one died: still here. Cleaned already, or still naming it: gone.
+            if (session == null || session.node().equals(deadNode)) {
+              lostWithNode(room, peer, deadNode);
+            }
+          });
+        }
+      });
     }
+  }
+
+  private void lostWithNode(LocalRoom room, String peer, String deadNode) {
+    onRoomEvent(room, new RoomEvent(RoomEventKind.LEFT, room.name, peer, deadNode,
+        Json.write(new ServerMessage.PeerLeft(room.name, peer, "node-lost"))));
   }
 
   /** Ends every session (node shutting down). */
