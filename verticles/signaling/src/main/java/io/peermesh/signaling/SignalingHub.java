@@ -220,32 +220,44 @@ final class SignalingHub {
         return null;
       });
     }
-    return directory.session(peer).compose(known -> {
-      if (known == null || !known.resumeHash().equals(hash) || !known.room().equals(join.room())
-          || known.node().equals(nodeId)) {
-        return Future.failedFuture(failed);
-      }
-      Takeover ask = new Takeover(peer, join.room(), token, nodeId);
-      return vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover(known.node()), ask,
-              sendOptions)
-          .recover(e -> Future.failedFuture(failed))
-          .compose(reply -> {
-            if (!reply.body().granted()) {
-              return Future.failedFuture(failed);
-            }
-            PeerSession session = new PeerSession(peer, join.room(), token, hash);
-            reply.body().buffered().forEach(json -> session.pending.add(new Pending(json, null, false, false)));
-            sessions.put(peer, session);
-            attach(session, socket);
-            return directory.moveSession(peer, hash, nodeId)
-                .compose(v -> directory.putMember(join.room(), peer, nodeId, Integer.MAX_VALUE))
-                .recover(e -> release(session).transform(v -> Future.<RoomDirectory.Roster>failedFuture(e)))
-                .map(roster -> {
-                  joined(session, socket, roster, true);
-                  return null;
-                });
-          });
-    });
+    return directory.session(peer).compose(known -> takeOver(socket, join, peer, known, 1, failed));
+  }
+
+  /**
+   * Takes the session over from the node the directory names. A node that no longer holds it refuses: the
+   * session may be moving (taken by another node that has not written the directory yet), so the directory is
+   * read again once, after a short pause, and a different node it names then is asked.
+   */
+  private Future<Void> takeOver(ClientSocket socket, ClientMessage.Join join, String peer, RoomDirectory.Session known,
+      int retries, ProtocolException failed) {
+    String token = join.resume();
+    String hash = RoomDirectory.hash(token);
+    if (known == null || !known.resumeHash().equals(hash) || !known.room().equals(join.room())
+        || known.node().equals(nodeId)) {
+      return Future.failedFuture(failed);
+    }
+    Takeover ask = new Takeover(peer, join.room(), token, nodeId);
+    return vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover(known.node()), ask, sendOptions)
+        .recover(e -> Future.failedFuture(failed))
+        .compose(reply -> {
+          if (!reply.body().granted()) {
+            return retries == 0 ? Future.failedFuture(failed) : vertx.timer(NOT_FOUND_RETRY_MS)
+                .compose(t -> directory.session(peer))
+                .compose(again -> again != null && !again.node().equals(known.node())
+                    ? takeOver(socket, join, peer, again, retries - 1, failed) : Future.failedFuture(failed));
+          }
+          PeerSession session = new PeerSession(peer, join.room(), token, hash);
+          reply.body().buffered().forEach(json -> session.pending.add(new Pending(json, null, false, false)));
+          sessions.put(peer, session);
+          attach(session, socket);
+          return directory.moveSession(peer, hash, nodeId)
+              .compose(v -> directory.putMember(join.room(), peer, nodeId, Integer.MAX_VALUE))
+              .recover(e -> release(session).transform(v -> Future.<RoomDirectory.Roster>failedFuture(e)))
+              .map(roster -> {
+                joined(session, socket, roster, true);
+                return null;
+              });
+        });
   }
 
   /** Gives a session to a new socket; the old one, if still open, is closed as replaced. */
