@@ -354,7 +354,7 @@ final class SignalingHub {
         : ahead.transform(v -> request(from, to, delivery, NOT_FOUND_RETRIES));
     hold(from, to, sent);
     sent.onComplete(ar -> {
-      if (ar.succeeded() && ar.result().body().accepted()) {
+      if (ar.succeeded() && ar.result().body().accepted() || from.ended) {
         return;
       }
       ProtocolException e;
@@ -374,6 +374,10 @@ final class SignalingHub {
    * gone makes the sender look again, briefly, before it means "not in your room".
    */
   private Future<Message<DeliveryAck>> request(PeerSession from, String to, PeerDelivery delivery, int retries) {
+    if (from.ended) {
+      // A sender that left (or was taken over) sends nothing more: its peers have heard peer-left.
+      return Future.failedFuture(SENDER_ENDED);
+    }
     boolean[] hinted = new boolean[1];
     return nodeOf(from.room, to, hinted).compose(node -> node == null ? Future.failedFuture(NOT_FOUND)
         : vertx.eventBus().<DeliveryAck>request(Addresses.Signaling.nodePeers(node), delivery, sendOptions)
@@ -446,6 +450,7 @@ final class SignalingHub {
   /** The addressee's node is not known, or did not hold it: look again. */
   private static final VertxException NOT_FOUND = new VertxException("the addressee's node is not known", true);
   private static final DeliveryAck NOT_HERE = new DeliveryAck(false, DeliveryAck.NOT_HERE);
+  private static final VertxException SENDER_ENDED = new VertxException("the sender's session ended", true);
 
   /** A delivery sent to this node's address, for a peer it may hold. */
   void onNodeDelivery(Message<PeerDelivery> msg) {

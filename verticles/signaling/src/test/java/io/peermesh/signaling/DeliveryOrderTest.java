@@ -15,6 +15,23 @@ import org.junit.jupiter.api.Test;
 class DeliveryOrderTest {
 
   @Test
+  void aSenderThatLeftWhileItsMessageWaitedForTheAddresseeSendsNothingMore() {
+    try (SignalingFixture f = new SignalingFixture(new JsonObject().put("devMode", true));
+        SignalClient early = f.client(); SignalClient late = f.client()) {
+      early.joinDev("order-left", "early-l");
+      early.send(new JsonObject().put("type", "offer").put("to", "late-l").put("sdp", "before leaving"));
+      early.send(new JsonObject().put("type", "leave"));
+      early.awaitClose();
+      // Joined while the offer would still be retried (up to 75 ms): a peer that left is not heard from again.
+      late.joinDev("order-left", "late-l");
+      late.sync();
+      f.vertx.timer(100).toCompletionStage().toCompletableFuture().join();
+      late.sync();
+      assertEquals(List.of(), late.unconsumed().stream().filter(m -> "offer".equals(m.getString("type"))).toList());
+    }
+  }
+
+  @Test
   void manyMessagesSentBeforeTheAddresseeJoinsArriveInOrder() {
     try (SignalingFixture f = new SignalingFixture(new JsonObject().put("devMode", true));
         SignalClient early = f.client(); SignalClient late = f.client()) {
