@@ -445,8 +445,8 @@ final class SignalingHub {
     settled.onComplete(v -> from.outstanding.remove(to, settled));
   }
 
-  private static final int NOT_FOUND_RETRIES = 3;
-  private static final long NOT_FOUND_RETRY_MS = 25;
+  static final int NOT_FOUND_RETRIES = 3;
+  static final long NOT_FOUND_RETRY_MS = 25;
   /** The addressee's node is not known, or did not hold it: look again. */
   private static final VertxException NOT_FOUND = new VertxException("the addressee's node is not known", true);
   private static final DeliveryAck NOT_HERE = new DeliveryAck(false, DeliveryAck.NOT_HERE);

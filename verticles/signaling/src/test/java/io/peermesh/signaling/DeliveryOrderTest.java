@@ -22,10 +22,11 @@ class DeliveryOrderTest {
       early.send(new JsonObject().put("type", "offer").put("to", "late-l").put("sdp", "before leaving"));
       early.send(new JsonObject().put("type", "leave"));
       early.awaitClose();
-      // Joined while the offer would still be retried (up to 75 ms): a peer that left is not heard from again.
+      // Joined while the offer would still be retried: a peer that left is not heard from again. Nothing signals
+      // "no retry will come", so the test outwaits the whole retry window on a Vert.x timer.
       late.joinDev("order-left", "late-l");
-      late.sync();
-      f.vertx.timer(100).toCompletionStage().toCompletableFuture().join();
+      long window = SignalingHub.NOT_FOUND_RETRIES * SignalingHub.NOT_FOUND_RETRY_MS;
+      f.vertx.timer(2 * window).toCompletionStage().toCompletableFuture().join();
       late.sync();
       assertEquals(List.of(), late.unconsumed().stream().filter(m -> "offer".equals(m.getString("type"))).toList());
     }
@@ -38,8 +39,7 @@ class DeliveryOrderTest {
       early.joinDev("order-many", "early-m");
       early.send(new JsonObject().put("type", "offer").put("to", "late-m").put("sdp", "first"));
       for (int i = 0; i < 5; i++) {
-        early.send(new JsonObject().put("type", "candidate").put("to", "late-m").put("candidate", "c" + i)
-            .put("sdpMid", "0").put("sdpMLineIndex", 0));
+        early.send(candidate("late-m", "c" + i));
       }
       late.joinDev("order-many", "late-m");
       List<String> arrived = new java.util.ArrayList<>();
@@ -62,13 +62,17 @@ class DeliveryOrderTest {
       early.send(new JsonObject().put("type", "offer").put("to", "late").put("sdp", "first"));
       // "late" joins while the offer is retried, then "early" sends again at once.
       late.joinDev("order", "late");
-      early.send(new JsonObject().put("type", "candidate").put("to", "late").put("candidate", "second")
-          .put("sdpMid", "0").put("sdpMLineIndex", 0));
+      early.send(candidate("late", "second"));
       JsonObject firstArrived = late.await(m -> "offer".equals(m.getString("type"))
           || "candidate".equals(m.getString("type")), "the offer or the candidate");
       assertEquals("offer", firstArrived.getString("type"), "the candidate overtook the offer");
       late.await("candidate");
       assertEquals(List.of(), early.unconsumed().stream().filter(m -> "error".equals(m.getString("type"))).toList());
     }
+  }
+
+  private static JsonObject candidate(String to, String text) {
+    return new JsonObject().put("type", "candidate").put("to", to).put("candidate", text).put("sdpMid", "0")
+        .put("sdpMLineIndex", 0);
   }
 }
