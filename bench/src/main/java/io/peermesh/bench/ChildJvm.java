@@ -23,9 +23,11 @@ final class ChildJvm implements AutoCloseable {
   ChildJvm(List<String> jvmOptions, Class<?> main, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
     command.addAll(jvmOptions);
-    String eventLoops = System.getProperty(Mesh.EVENT_LOOPS_PROPERTY);
-    if (eventLoops != null) {
-      command.add("-D" + Mesh.EVENT_LOOPS_PROPERTY + "=" + eventLoops);
+    for (String knob : List.of(Mesh.EVENT_LOOPS_PROPERTY, Mesh.NATIVE_TRANSPORT_PROPERTY)) {
+      String value = System.getProperty(knob);
+      if (value != null) {
+        command.add("-D" + knob + "=" + value);
+      }
     }
     String logging = System.getProperty("java.util.logging.config.file");
     if (logging != null) {

@@ -61,16 +61,21 @@ final class Mesh implements AutoCloseable {
   }
 
   /**
-   * A node's Vert.x options (its event loops); {@code -Dpeermesh.bench.eventLoops=N} overrides the count for an
-   * A/B run (child JVMs get it too).
+   * A node's Vert.x options (its event loops, epoll); {@code -Dpeermesh.bench.eventLoops=N} overrides the count
+   * and {@code -Dpeermesh.bench.nativeTransport=false} the transport, for an A/B run (child JVMs get both).
    */
   static io.vertx.core.VertxOptions nodeVertxOptions() {
     io.vertx.core.VertxOptions options = io.peermesh.node.PeerMeshNode.vertxOptions(new JsonObject());
     Integer override = Integer.getInteger(EVENT_LOOPS_PROPERTY);
+    String transport = System.getProperty(NATIVE_TRANSPORT_PROPERTY);
+    if (transport != null) {
+      options.setPreferNativeTransport(Boolean.parseBoolean(transport));
+    }
     return override == null ? options : options.setEventLoopPoolSize(override);
   }
 
   static final String EVENT_LOOPS_PROPERTY = "peermesh.bench.eventLoops";
+  static final String NATIVE_TRANSPORT_PROPERTY = "peermesh.bench.nativeTransport";
 
   /** Hears every state change of every supervisor (on an event loop: never block in it). */
   void onState(Handler<StateChange> listener) {

@@ -42,8 +42,10 @@ public final class SocketServer {
       config.getJsonObject("signaling").put("maxMessagesPerSecond", 1_000_000).put("burstMessages", 1_000_000);
       port = Await.result(PeerMeshNode.start(config), 120).signalingPort();
     } else {
-      // Vert.x as it comes: the baseline is a plain server, not one tuned like a node.
-      port = new PlainSocketServer(Vertx.vertx()).port();
+      // Vert.x as it comes (its event loops), not tuned like a node; on the node's transport, so that the ratio is
+      // what PeerMesh costs and not epoll against NIO.
+      port = new PlainSocketServer(Vertx.vertx(new io.vertx.core.VertxOptions()
+          .setPreferNativeTransport(Mesh.nodeVertxOptions().getPreferNativeTransport()))).port();
     }
     System.out.println("port " + port);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /** Typed {@code node} and {@code cluster} sections of the config; defaults in conf/peermesh.json. */
-record NodeOptions(List<String> roles, boolean clustered, int eventLoops, String clusterName, String host,
+record NodeOptions(List<String> roles, boolean clustered, int eventLoops, boolean nativeTransport,
+    String clusterName, String host,
     int hazelcastPort, List<String> members, int eventBusPort, int heartbeatIntervalSeconds,
     int maxNoHeartbeatSeconds, int joinWaitSeconds) {
 
@@ -35,6 +36,7 @@ record NodeOptions(List<String> roles, boolean clustered, int eventLoops, String
         strings(node.getJsonArray("roles", new JsonArray().add("signaling"))),
         node.getBoolean("clustered", true),
         node.getInteger("eventLoops", 0),
+        node.getBoolean("nativeTransport", true),
         cluster.getString("clusterName", "peermesh"),
         cluster.getString("host", "127.0.0.1"),
         cluster.getInteger("hazelcastPort", 5701),

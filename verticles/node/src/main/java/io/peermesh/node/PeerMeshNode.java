@@ -87,7 +87,8 @@ public final class PeerMeshNode {
         : Future.succeededFuture());
     return aiDeployed
         .map(id -> {
-          LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles() + (ai ? " and the AI relay" : ""));
+          LOG.info("PeerMesh node " + nodeId + " up with roles " + options.roles() + (ai ? " and the AI relay" : "")
+              + (vertx.isNativeTransportEnabled() ? " (epoll)" : " (NIO transport)"));
           return new PeerMeshNode(vertx, nodeId, signaling, signalingDeployed.result(), supervisorDeployed.result(),
               routerDeployed.result(), id);
         })
@@ -144,7 +145,9 @@ public final class PeerMeshNode {
    * for a harness that deploys the verticles itself and must measure what a node runs.
    */
   public static VertxOptions vertxOptions(JsonObject config) {
-    return new VertxOptions().setEventLoopPoolSize(NodeOptions.from(config).resolvedEventLoops());
+    NodeOptions options = NodeOptions.from(config);
+    return new VertxOptions().setEventLoopPoolSize(options.resolvedEventLoops())
+        .setPreferNativeTransport(options.nativeTransport());
   }
 
   public Vertx vertx() {

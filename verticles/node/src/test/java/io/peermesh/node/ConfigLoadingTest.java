@@ -36,6 +36,25 @@ class ConfigLoadingTest {
         .resolvedEventLoops());
     assertThrows(IllegalArgumentException.class,
         () -> NodeOptions.from(new JsonObject().put("node", new JsonObject().put("eventLoops", -1))));
+    assertTrue(node.nativeTransport(), "epoll where the platform has it");
+    assertTrue(PeerMeshNode.vertxOptions(config).getPreferNativeTransport());
+    assertFalse(PeerMeshNode.vertxOptions(new JsonObject().put("node", new JsonObject()
+        .put("nativeTransport", false))).getPreferNativeTransport());
+  }
+
+  /** The node's Vert.x runs on epoll here (Linux x86-64 ships the native library), and on NIO when asked to. */
+  @Test
+  void aNodeRunsOnTheNativeTransportUnlessConfiguredOff() {
+    io.vertx.core.Vertx epoll = io.vertx.core.Vertx.vertx(PeerMeshNode.vertxOptions(new JsonObject()));
+    io.vertx.core.Vertx nio = io.vertx.core.Vertx.vertx(PeerMeshNode.vertxOptions(
+        new JsonObject().put("node", new JsonObject().put("nativeTransport", false))));
+    try {
+      assertTrue(epoll.isNativeTransportEnabled(), "netty-transport-native-epoll must be on the class path");
+      assertFalse(nio.isNativeTransportEnabled());
+    } finally {
+      epoll.close();
+      nio.close();
+    }
   }
 
   @Test
@@ -97,7 +116,7 @@ class ConfigLoadingTest {
     assertEquals("false", hz.getProperty("hazelcast.phone.home.enabled"));
     assertEquals("0", hz.getProperty("hazelcast.wait.seconds.before.join"));
     assertTrue(hz.getNetworkConfig().getInterfaces().isEnabled());
-    NodeOptions container = new NodeOptions(List.of("signaling"), true, 0, "c", "node1", 5701,
+    NodeOptions container = new NodeOptions(List.of("signaling"), true, 0, true, "c", "node1", 5701,
         List.of("node1:5701"), 0, 1, 5, 0);
     assertFalse(ClusterSetup.hazelcastConfig(container).getNetworkConfig().getInterfaces().isEnabled(),
         "a host name leaves interface selection to Hazelcast");
