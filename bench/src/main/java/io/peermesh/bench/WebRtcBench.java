@@ -267,7 +267,7 @@ final class WebRtcBench {
   record RoundTrips(List<Double> millis, double filesMegabytesPerSecond) {}
 
   /** {@code count} sequential 100-byte round trips (the first tenth untimed): A sends, B's consumer echoes over B's connection, A times it. */
-  private RoundTrips oursRoundTrips(Mesh mesh, String[] pair, boolean underLoad, int count) throws Exception {
+  RoundTrips oursRoundTrips(Mesh mesh, String[] pair, boolean underLoad, int count) throws Exception {
     String room = "bench-data";
     String channel = CODE_SYNC;
     CompletableFuture<Void>[] waiting = new CompletableFuture[1];
@@ -320,7 +320,7 @@ final class WebRtcBench {
     });
   }
 
-  private RoundTrips bareRoundTrips(boolean underLoad, int count) throws Exception {
+  RoundTrips bareRoundTrips(boolean underLoad, int count) throws Exception {
     try (BarePair p = new BarePair(factory)) {
       p.connect();
       CompletableFuture<Void>[] waiting = new CompletableFuture[1];
