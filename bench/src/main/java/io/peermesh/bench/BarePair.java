@@ -166,10 +166,11 @@ final class BarePair implements AutoCloseable {
     (fromA ? channelsA : channelsB)[channel].send(new RTCDataChannelBuffer(data, true));
   }
 
-  /** The supervisors' heartbeat, each way: kind byte 0x00 and the send time, on presence (never throws). */
+  /** The supervisors' heartbeat, each way: kind byte 0x00, the send time and a flags byte, on presence (never throws). */
   void heartbeat() {
     try {
-      ByteBuffer beat = ByteBuffer.allocate(9).put((byte) 0).putLong(System.currentTimeMillis()).flip();
+      ByteBuffer beat = ByteBuffer.allocate(10).put((byte) 0).putLong(System.currentTimeMillis()).put((byte) 1)
+          .flip();
       send(PRESENCE, beat, true);
       send(PRESENCE, beat.rewind(), false);
     } catch (Exception | Error e) {

@@ -10,14 +10,18 @@ import java.util.List;
  *   DATA: 0x01, seq (8 bytes, from 1), payload (the rest)
  *   ACK:  0x02, upTo (8 bytes): every seq up to and including upTo was delivered
  *   BATCH: 0x03, seq of the first (8 bytes), then per message: length (4 bytes), payload; seqs are consecutive
+ *   ACKED: 0x04, upTo (8 bytes), then a DATA or BATCH frame: an ACK riding on data going the same way
  * </pre>
  * A batch carries messages that were waiting together, so a burst of small messages costs one send through
- * libwebrtc (a blocking native call of ~80 µs from any thread but its own) instead of one each.
+ * libwebrtc (a blocking native call of ~80 µs from any thread but its own) instead of one each. An ACKED frame
+ * spares the ack its own send when messages flow both ways; it goes only to a peer that says it reads it (its
+ * heartbeats, docs/PROTOCOL.md).
  */
 public final class Frames {
   public static final byte DATA = 0x01;
   public static final byte ACK = 0x02;
   public static final byte BATCH = 0x03;
+  public static final byte ACKED = 0x04;
   public static final int HEADER_BYTES = 9;
   /** Bytes before each payload in a batch: its length. */
   public static final int BATCH_ENTRY_BYTES = 4;
@@ -25,7 +29,7 @@ public final class Frames {
   private Frames() {}
 
   /** A parsed frame. */
-  public sealed interface Frame permits Data, Ack, Batch {}
+  public sealed interface Frame permits Data, Ack, Batch, Acked {}
 
   /** A sequenced message. */
   public record Data(long seq, byte[] payload) implements Frame {
@@ -51,6 +55,20 @@ public final class Frames {
       }
       return out;
     }
+  }
+
+  /** A cumulative acknowledgement carried by a data or batch frame ({@code carried}). */
+  public record Acked(long upTo, Frame carried) implements Frame {
+    public Acked {
+      if (!(carried instanceof Data || carried instanceof Batch)) {
+        throw new IllegalArgumentException("an ack rides on a data or batch frame, not " + carried);
+      }
+    }
+  }
+
+  /** {@code frame} (an encoded DATA or BATCH frame, consumed) with an acknowledgement up to {@code upTo} on it. */
+  public static ByteBuffer withAck(long upTo, ByteBuffer frame) {
+    return ByteBuffer.allocate(HEADER_BYTES + frame.remaining()).put(ACKED).putLong(upTo).put(frame).flip();
   }
 
   /** Bytes {@code payloadBytes} of payload adds to a batch. */
@@ -106,6 +124,17 @@ public final class Frames {
     }
     if (kind == BATCH) {
       return parseBatch(seq, buffer);
+    }
+    if (kind == ACKED) {
+      if (buffer.remaining() < HEADER_BYTES) {
+        throw new FrameException("an acked frame carries a data or batch frame, got " + buffer.remaining()
+            + " bytes");
+      }
+      byte carried = buffer.get(buffer.position());
+      if (carried != DATA && carried != BATCH) {
+        throw new FrameException("an acked frame carries a data or batch frame, not kind " + carried);
+      }
+      return new Acked(seq, parse(buffer));
     }
     throw new FrameException("unknown frame kind " + kind);
   }

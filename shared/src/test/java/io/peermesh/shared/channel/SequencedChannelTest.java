@@ -70,6 +70,35 @@ class SequencedChannelTest {
         .flip(), "batch sequence numbers overflow");
   }
 
+  @Test
+  void anAckRidesOnADataOrBatchFrame() throws Exception {
+    Frames.Acked onData = (Frames.Acked) Frames.parse(Frames.withAck(41, new Frames.Data(7, b("hi")).encode()));
+    assertEquals(41, onData.upTo());
+    Frames.Data data = (Frames.Data) onData.carried();
+    assertEquals(7, data.seq());
+    assertArrayEquals(b("hi"), data.payload());
+    ByteBuffer wire = Frames.withAck(0, Frames.encode(List.of(new Frames.Data(3, b("a")), new Frames.Data(4, b("b")))));
+    assertEquals(2 * Frames.HEADER_BYTES + 2 * Frames.BATCH_ENTRY_BYTES + 2, wire.remaining());
+    Frames.Acked onBatch = (Frames.Acked) Frames.parse(wire);
+    assertEquals(0, onBatch.upTo(), "nothing delivered yet is a valid ack");
+    assertEquals(3, ((Frames.Batch) onBatch.carried()).firstSeq());
+    assertThrows(IllegalArgumentException.class, () -> new Frames.Acked(1, new Frames.Ack(1)));
+  }
+
+  @Test
+  void malformedAckedFramesAreRejected() {
+    assertBatchRejected(ByteBuffer.allocate(9).put(Frames.ACKED).putLong(1).flip(),
+        "an acked frame carries a data or batch frame, got 0 bytes");
+    assertBatchRejected(Frames.withAck(1, new Frames.Ack(2).encode()),
+        "an acked frame carries a data or batch frame, not kind 2");
+    assertBatchRejected(Frames.withAck(1, Frames.withAck(2, new Frames.Data(1, b("x")).encode())),
+        "an acked frame carries a data or batch frame, not kind 4");
+    assertBatchRejected(Frames.withAck(-5, new Frames.Data(1, b("x")).encode()), "negative sequence number -5");
+    assertBatchRejected(Frames.withAck(1, new Frames.Data(0, b("x")).encode()), "data sequence numbers start at 1");
+    assertBatchRejected(Frames.withAck(1, ByteBuffer.allocate(9).put(Frames.BATCH).putLong(1).flip()),
+        "an empty batch");
+  }
+
   private static void assertBatchRejected(ByteBuffer wire, String reason) {
     Frames.FrameException e = assertThrows(Frames.FrameException.class, () -> Frames.parse(wire));
     assertEquals(reason, e.getMessage());

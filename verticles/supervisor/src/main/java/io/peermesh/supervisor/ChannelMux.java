@@ -57,6 +57,11 @@ final class ChannelMux {
   /** A pacing probe: the kind byte and 8 opaque bytes the peer sends back at once in a {@code PROBE_REPLY}. */
   static final byte PRESENCE_PROBE = 0x02;
   static final byte PRESENCE_PROBE_REPLY = 0x03;
+  /**
+   * A heartbeat's tenth byte (after the kind and the send time) holds flags: this one says the sender reads
+   * {@link Frames#ACKED} frames. A heartbeat of nine bytes (the browser client, an older node) says no.
+   */
+  static final byte HEARTBEAT_READS_ACKED = 0x01;
   private static final int PROBE_BYTES = 9;
   private static final long CHECK_BUFFER_EVERY_BYTES = 64 * 1024;
   /**
@@ -82,6 +87,8 @@ final class ChannelMux {
   /** Paces {@code files} by the queue it causes (null: pacing off, files limited by its buffer only). */
   private final DelayPacer filesPacer;
   private Path path;
+  /** The remote's heartbeats say it reads acks riding on data ({@link #HEARTBEAT_READS_ACKED}). */
+  private boolean remoteReadsAcked;
   private long lastHeartbeatNanos;
   private long heartbeatsReceived;
   /** Application messages and bytes per channel (index: ordinal), for the status page. */
@@ -297,7 +304,8 @@ final class ChannelMux {
    */
   static void heartbeat(Path via) {
     if (via.ready(ChannelSpec.PRESENCE)) {
-      ByteBuffer beat = ByteBuffer.allocate(9).put(PRESENCE_HEARTBEAT).putLong(System.currentTimeMillis()).flip();
+      ByteBuffer beat = ByteBuffer.allocate(10).put(PRESENCE_HEARTBEAT).putLong(System.currentTimeMillis())
+          .put(HEARTBEAT_READS_ACKED).flip();
       via.send(ChannelSpec.PRESENCE, beat);
     }
   }
@@ -319,6 +327,8 @@ final class ChannelMux {
    * one. Before any exchange nothing changes (messages queued for the first link keep their numbers).
    */
   int startOver() {
+    // The new instance may be of another version: it says again in its heartbeats what it reads.
+    remoteReadsAcked = false;
     boolean exchanged = sequenced.values().stream()
         .anyMatch(s -> s.transmittedUpTo > 0 || s.receiver.deliveredUpTo() > 0);
     if (!exchanged) {
@@ -417,9 +427,21 @@ final class ChannelMux {
       while (s.nextToTransmit < s.sender.nextSeq() && roomFor(channel)) {
         // Acknowledged meanwhile (e.g. over the other path): skip ahead.
         s.nextToTransmit = Math.max(s.nextToTransmit, s.sender.firstUnacked());
-        List<Frames.Data> batch = nextBatch(s);
-        if (batch.isEmpty() || !transmit(channel, Frames.encode(batch))) {
+        List<Frames.Data> batch = nextBatch(s, remoteReadsAcked ? Frames.HEADER_BYTES : 0);
+        if (batch.isEmpty()) {
           return;
+        }
+        // An ack owed the other way rides on this frame: its own send (a blocking call into libwebrtc, and a
+        // wake-up of the remote's loop) is spared while messages flow both ways.
+        long ackUpTo = s.ackable();
+        boolean carriesAck = remoteReadsAcked && ackUpTo > s.lastAckedSent;
+        ByteBuffer frame = Frames.encode(batch);
+        if (!transmit(channel, carriesAck ? Frames.withAck(ackUpTo, frame) : frame)) {
+          return;
+        }
+        if (carriesAck) {
+          s.lastAckedSent = ackUpTo;
+          s.deliveredSinceAck = 0;
         }
         s.nextToTransmit += batch.size();
         s.transmittedUpTo = Math.max(s.transmittedUpTo, s.nextToTransmit - 1);
@@ -446,10 +468,13 @@ final class ChannelMux {
     }
   }
 
-  /** The frames from {@code nextToTransmit} on that fit one batch (one at least, when there is one). */
-  private static List<Frames.Data> nextBatch(Sequenced s) {
+  /**
+   * The frames from {@code nextToTransmit} on that fit one batch (one at least, when there is one), leaving
+   * {@code reserve} bytes of it for an ack riding on it.
+   */
+  private static List<Frames.Data> nextBatch(Sequenced s, int reserve) {
     List<Frames.Data> batch = new ArrayList<>();
-    int bytes = Frames.HEADER_BYTES;
+    int bytes = Frames.HEADER_BYTES + reserve;
     for (long seq = s.nextToTransmit; seq < s.sender.nextSeq(); seq++) {
       Frames.Data frame = s.sender.frame(seq);
       if (frame == null) {
@@ -513,6 +538,7 @@ final class ChannelMux {
         if (raw.length > 0 && raw[0] == PRESENCE_HEARTBEAT) {
           lastHeartbeatNanos = nanoClock.getAsLong();
           heartbeatsReceived++;
+          remoteReadsAcked = raw.length > 9 && (raw[9] & HEARTBEAT_READS_ACKED) != 0;
           return;
         }
         if (raw.length > 0 && (raw[0] == PRESENCE_PROBE || raw[0] == PRESENCE_PROBE_REPLY)) {
@@ -538,12 +564,12 @@ final class ChannelMux {
       sink.protocolError(channel, e.getMessage());
       return;
     }
+    if (frame instanceof Frames.Acked acked) {
+      onAck(s, acked.upTo());
+      frame = acked.carried();
+    }
     if (frame instanceof Frames.Ack ack) {
-      long before = s.sender.firstUnacked();
-      s.sender.onAck(ack.upTo());
-      if (s.sender.firstUnacked() > before) {
-        s.lastAckProgressNanos = nanoClock.getAsLong();
-      }
+      onAck(s, ack.upTo());
       return;
     }
     List<Frames.Data> frames = frame instanceof Frames.Batch batch ? batch.frames() : List.of((Frames.Data) frame);
@@ -568,6 +594,14 @@ final class ChannelMux {
     s.deliveredSinceAck += deliveredNow;
     if (s.deliveredSinceAck >= options.ackEveryMessages() || ackNow) {
       sendAck(channel, s);
+    }
+  }
+
+  private void onAck(Sequenced s, long upTo) {
+    long before = s.sender.firstUnacked();
+    s.sender.onAck(upTo);
+    if (s.sender.firstUnacked() > before) {
+      s.lastAckProgressNanos = nanoClock.getAsLong();
     }
   }
 

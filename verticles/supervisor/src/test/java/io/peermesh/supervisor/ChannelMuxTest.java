@@ -468,6 +468,92 @@ class ChannelMuxTest {
     assertEquals(3, wires[0].codeSyncDataSent.size(), "the duplicates' ack reached the sender: nothing to resend");
   }
 
+  private static byte[] utf8(String text) {
+    return text.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The last code-sync data frame {@code wire} carried: its kind byte and, for an acked one, the ack. */
+  private static String lastCodeSyncFrame(Wire wire) {
+    byte[] frame = wire.codeSyncDataSent.get(wire.codeSyncDataSent.size() - 1);
+    return frame[0] == Frames.ACKED ? "acked " + ByteBuffer.wrap(frame, 1, 8).getLong() : "kind " + frame[0];
+  }
+
+  @Test
+  void acksRideOnDataGoingBackOnceTheRemoteSaysItReadsThem() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] m = pair(false, wires);
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("a"));
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("b"));
+    assertEquals("kind 1", lastCodeSyncFrame(wires[1]), "no word from the remote yet: a plain data frame");
+    m[0].flushAcks();
+    m[1].flushAcks();
+    assertEquals(List.of(1L), wires[0].codeSyncAcksSent);
+    assertEquals(List.of(1L), wires[1].codeSyncAcksSent);
+    ChannelMux.heartbeat(wires[0]);
+    ChannelMux.heartbeat(wires[1]);
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("c"));
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("d"));
+    assertEquals("kind 1", lastCodeSyncFrame(wires[0]), "nothing was owed");
+    assertEquals("acked 2", lastCodeSyncFrame(wires[1]), "the ack of c rides on d");
+    assertEquals(0, unacked(m[0]));
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("e"));
+    assertEquals("acked 2", lastCodeSyncFrame(wires[0]), "and the ack of d on e");
+    assertEquals(0, unacked(m[1]));
+    m[0].flushAcks();
+    assertEquals(List.of(1L), wires[0].codeSyncAcksSent, "d's ack rode on e: nothing to send on its own");
+    m[1].flushAcks();
+    assertEquals(List.of(1L, 3L), wires[1].codeSyncAcksSent, "nothing goes back: e is acknowledged on its own");
+    assertEquals(List.of("1:a", "1:b", "2:c", "2:d", "3:e"), delivered);
+    assertEquals(0, unacked(m[0]) + unacked(m[1]));
+  }
+
+  @Test
+  void aHeartbeatWithoutTheFlagOrAStartOverStopsAcksRidingOnData() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] m = pair(false, wires);
+    ChannelMux.heartbeat(wires[0]);
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("a"));
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("b"));
+    assertEquals("acked 1", lastCodeSyncFrame(wires[1]));
+    // The browser client and nodes before this version send nine bytes: kind and send time.
+    m[1].onFrame(ChannelSpec.PRESENCE, ByteBuffer.allocate(9).put(ChannelMux.PRESENCE_HEARTBEAT).putLong(1).array());
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("c"));
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("d"));
+    assertEquals("kind 1", lastCodeSyncFrame(wires[1]), "a remote that does not read them gets none");
+    ChannelMux.heartbeat(wires[0]);
+    m[1].startOver();
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("f"));
+    assertEquals("kind 1", lastCodeSyncFrame(wires[1]), "a new instance says again what it reads");
+  }
+
+  @Test
+  void aHeldAckRidesOnDataNoFurtherThanCommitted() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] m = pair(false, wires);
+    ChannelMux.heartbeat(wires[0]);
+    m[1].holdAcks(ChannelSpec.CODE_SYNC, true);
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("a"));
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("b"));
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("reply"));
+    assertEquals("kind 1", lastCodeSyncFrame(wires[1]), "nothing committed, nothing acknowledged");
+    m[1].commit(ChannelSpec.CODE_SYNC, m[1].generation(), 1);
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("reply 2"));
+    assertEquals("acked 1", lastCodeSyncFrame(wires[1]));
+    assertEquals(1, unacked(m[0]));
+  }
+
+  @Test
+  void aMalformedAckedFrameIsAProtocolErrorAndDeliversNothing() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] mux = pair(false, wires);
+    mux[0].offer(ChannelSpec.CODE_SYNC, utf8("a"));
+    byte[] onAck = Frames.withAck(1, new Frames.Ack(1).encode()).array();
+    AssertionError error = assertThrows(AssertionError.class, () -> mux[1].onFrame(ChannelSpec.CODE_SYNC, onAck));
+    assertEquals("an acked frame carries a data or batch frame, not kind 2", error.getMessage());
+    assertEquals(1, unacked(mux[0]), "the ack in a broken frame counts for nothing");
+    assertEquals(List.of("1:a"), delivered);
+  }
+
   @Test
   void aMalformedBatchIsAProtocolErrorAndDeliversNothing() {
     Wire[] wires = new Wire[2];
