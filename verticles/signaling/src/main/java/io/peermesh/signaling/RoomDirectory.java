@@ -92,14 +92,17 @@ final class RoomDirectory {
     }).mapEmpty();
   }
 
-  /** Removes the session if {@code stillOurs} accepts the one stored (another may have replaced it). */
-  Future<Void> dropSession(String peer, java.util.function.Predicate<Session> stillOurs) {
+  /**
+   * Removes the session if {@code stillOurs} accepts the one stored (another may have replaced it); completes
+   * with whether it did.
+   */
+  Future<Boolean> dropSession(String peer, java.util.function.Predicate<Session> stillOurs) {
+    // The change runs once more after each lost race; the last run is the one that counted.
+    boolean[] dropped = {false};
     return update(sessions, peer, old -> {
-      if (old != null && stillOurs.test(Json.read(old, Session.class))) {
-        return null;
-      }
-      return old;
-    }).mapEmpty();
+      dropped[0] = old != null && stillOurs.test(Json.read(old, Session.class));
+      return dropped[0] ? null : old;
+    }).map(v -> dropped[0]);
   }
 
   /** Adds or moves {@code peer} in the room, refusing a new member beyond {@code maxPeers}. */

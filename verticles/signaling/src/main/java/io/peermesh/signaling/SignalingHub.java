@@ -581,7 +581,28 @@ final class SignalingHub {
       session.socket.detached = true;
       session.socket.close(CloseCodes.REPLACED, "replaced");
     }
-    release(session).onComplete(done -> msg.reply(new TakeoverReply(true, null, buffered)));
+    release(session).onComplete(done -> {
+      msg.reply(new TakeoverReply(true, null, buffered));
+      // The asker moves the session in the directory as soon as it hears the grant. One that never does (the
+      // reply was lost, or the asker died) leaves a session nobody holds: after twice its wait, end it here.
+      vertx.setTimer(2 * config.sendTimeoutMs(), t -> endIfUnclaimed(session));
+    });
+  }
+
+  /**
+   * Ends a session given up to a takeover that never claimed it: the directory still names this node. The
+   * others hear {@code peer-left} (reason {@code timeout}: it did not resume), as after a lost socket's grace.
+   */
+  private void endIfUnclaimed(PeerSession session) {
+    directory.dropSession(session.peer, s -> s.node().equals(nodeId) && s.resumeHash().equals(session.resumeHash))
+        .onSuccess(dropped -> {
+          if (dropped) {
+            LOG.warning(session.peer + ": taken over by a node that never claimed the session; it ends");
+            directory.removeMember(session.room, session.peer, nodeId).onComplete(v -> publish(RoomEventKind.LEFT,
+                session, Json.write(new ServerMessage.PeerLeft(session.room, session.peer, "timeout"))));
+          }
+        })
+        .onFailure(e -> LOG.log(Level.WARNING, "could not check " + session.peer + "'s takeover", e));
   }
 
   /** Ends a session for good: the room and cluster forget it and the others hear {@code peer-left}. */

@@ -120,8 +120,12 @@ class RoomDirectoryTest {
     Await.result(directory.removeMember("r1", "bob", "n1"));
     assertNull(Await.result(rosters.get("r1")));
     claim("ann", "n1", "h1");
-    Await.result(directory.dropSession("ann", s -> s.resumeHash().equals("h1")));
+    assertEquals(false, Await.result(directory.dropSession("ann", s -> s.node().equals("n2"))),
+        "another node's claim is kept, and the caller hears so");
+    assertEquals("n1", Await.result(directory.session("ann")).node());
+    assertEquals(true, Await.result(directory.dropSession("ann", s -> s.resumeHash().equals("h1"))));
     assertNull(Await.result(directory.session("ann")));
+    assertEquals(false, Await.result(directory.dropSession("ann", s -> true)), "nothing left to drop");
   }
 
   @Test
