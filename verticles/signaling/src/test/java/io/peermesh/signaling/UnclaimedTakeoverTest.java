@@ -25,9 +25,7 @@ class UnclaimedTakeoverTest {
     try (SignalingFixture f = new SignalingFixture(config());
         SignalClient ria = f.client();
         SignalClient sam = f.client()) {
-      ria.joinDev("orphan", "ria");
-      String token = sam.joinDev("orphan", "sam").getString("resumeToken");
-      ria.await("peer-joined");
+      String token = samJoinsRia(ria, sam, "orphan");
       TakeoverReply granted = Await.result(f.vertx.eventBus().<TakeoverReply>request(
           Addresses.Signaling.nodeTakeover("node-under-test"), new Takeover("sam", "orphan", token, "lost-node")))
           .body();
@@ -47,9 +45,7 @@ class UnclaimedTakeoverTest {
     try (SignalingFixture f = new SignalingFixture(config());
         SignalClient ria = f.client();
         SignalClient sam = f.client()) {
-      ria.joinDev("moved", "ria");
-      String token = sam.joinDev("moved", "sam").getString("resumeToken");
-      ria.await("peer-joined");
+      String token = samJoinsRia(ria, sam, "moved");
       String hash = RoomDirectory.hash(token);
       Await.result(f.vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover("node-under-test"),
           new Takeover("sam", "moved", token, "new-node")).compose(reply -> {
@@ -69,6 +65,14 @@ class UnclaimedTakeoverTest {
       }
       assertTrue(Await.result(sessions(f).get("sam")).contains("new-node"));
     }
+  }
+
+  /** Ria, then sam, join {@code room}; returns sam's resume token once ria has heard of sam. */
+  private static String samJoinsRia(SignalClient ria, SignalClient sam, String room) {
+    ria.joinDev(room, "ria");
+    String token = sam.joinDev(room, "sam").getString("resumeToken");
+    ria.await("peer-joined");
+    return token;
   }
 
   private static JsonObject config() {
