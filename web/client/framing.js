@@ -4,21 +4,28 @@
  * <pre>
  *   sequenced  DATA: 0x01, seq (8 bytes, from 1), payload      ACK: 0x02, upTo (8 bytes)
  *              BATCH: 0x03, seq of the first (8 bytes), then per message: length (4 bytes), payload
- *   presence   0x00, send time in ms (8 bytes) = heartbeat     0x01, payload = application data
+ *              ACKED: 0x04, upTo (8 bytes), then a DATA or BATCH frame = an ACK riding on data
+ *   presence   0x00, send time in ms (8 bytes), flags (1 byte; 0x01: reads ACKED) = heartbeat
+ *              0x01, payload = application data
  *              0x02, 8 opaque bytes = pacing probe             0x03, the probe's 8 bytes = its answer
  * </pre>
+ * An ACKED frame spares the ack its own send when messages flow both ways; it goes only to a peer whose
+ * heartbeats say it reads it (docs/PROTOCOL.md).
  * @module framing
  */
 
 export const DATA = 0x01;
 export const ACK = 0x02;
 export const BATCH = 0x03;
+export const ACKED = 0x04;
 export const BATCH_ENTRY_BYTES = 4;
 export const HEADER_BYTES = 9;
 export const PRESENCE_HEARTBEAT = 0x00;
 export const PRESENCE_DATA = 0x01;
 export const PRESENCE_PROBE = 0x02;
 export const PRESENCE_PROBE_REPLY = 0x03;
+/** A heartbeat's tenth byte holds flags: this one says the sender reads ACKED frames (none: 9 bytes). */
+export const HEARTBEAT_READS_ACKED = 0x01;
 
 const TWO_32 = 2 ** 32;
 /** Sequence numbers above this cannot be held exactly in a JS number. */
@@ -91,11 +98,20 @@ export function encodeAck(upTo) {
   return out;
 }
 
+/** ACKED frame: 0x04 + upTo, then `frame` (an encoded DATA or BATCH frame) that the ack rides on. */
+export function withAck(upTo, frame) {
+  const out = new Uint8Array(HEADER_BYTES + frame.length);
+  out[0] = ACKED;
+  writeU64(new DataView(out.buffer), 1, upTo);
+  out.set(frame, HEADER_BYTES);
+  return out;
+}
+
 /**
  * Parses one sequenced frame, exactly as strict as Frames.parse.
  * @param {Uint8Array} bytes
  * @returns {{kind:'data', seq:number, payload:Uint8Array}|{kind:'ack', upTo:number}
- *   |{kind:'batch', firstSeq:number, payloads:Uint8Array[]}}
+ *   |{kind:'batch', firstSeq:number, payloads:Uint8Array[]}|{kind:'acked', upTo:number, carried:object}}
  * @throws {FrameError}
  */
 export function parseFrame(bytes) {
@@ -119,6 +135,9 @@ export function parseFrame(bytes) {
   }
   if (kind === BATCH) {
     return parseBatch(bytes, view, seq);
+  }
+  if (kind === ACKED) {
+    return parseAcked(bytes.subarray(HEADER_BYTES), seq);
   }
   throw new FrameError(`unknown frame kind ${kind}`);
 }
@@ -153,11 +172,23 @@ function parseBatch(bytes, view, firstSeq) {
   return { kind: 'batch', firstSeq, payloads };
 }
 
-/** Presence heartbeat: 0x00 + send time (ms since the epoch). */
+/** An ack (`upTo`) with the DATA or BATCH frame it rides on (`carried`, parsed by the usual rules). */
+function parseAcked(carried, upTo) {
+  if (carried.length < HEADER_BYTES) {
+    throw new FrameError(`an acked frame carries a data or batch frame, got ${carried.length} bytes`);
+  }
+  if (carried[0] !== DATA && carried[0] !== BATCH) {
+    throw new FrameError(`an acked frame carries a data or batch frame, not kind ${carried[0]}`);
+  }
+  return { kind: 'acked', upTo, carried: parseFrame(carried) };
+}
+
+/** Presence heartbeat: 0x00 + send time (ms since the epoch) + flags: we read ACKED frames. */
 export function encodeHeartbeat(nowMs = Date.now()) {
-  const out = new Uint8Array(HEADER_BYTES);
+  const out = new Uint8Array(HEADER_BYTES + 1);
   out[0] = PRESENCE_HEARTBEAT;
   writeU64(new DataView(out.buffer), 1, Math.max(0, Math.floor(nowMs)));
+  out[HEADER_BYTES] = HEARTBEAT_READS_ACKED;
   return out;
 }
 

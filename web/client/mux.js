@@ -7,9 +7,9 @@
  */
 import { CHANNELS } from './channels.js';
 import {
-  BATCH_ENTRY_BYTES, BATCH_MAX_BYTES, HEADER_BYTES, PRESENCE_DATA, PRESENCE_HEARTBEAT, PRESENCE_PROBE,
-  PRESENCE_PROBE_REPLY, encodeAck, encodeBatch, encodeHeartbeat, encodePresence, parseFrame,
-  ReliableReceiver, ReliableSender, ResendBufferFull, ReorderOverflow,
+  BATCH_ENTRY_BYTES, BATCH_MAX_BYTES, HEADER_BYTES, HEARTBEAT_READS_ACKED, PRESENCE_DATA, PRESENCE_HEARTBEAT,
+  PRESENCE_PROBE, PRESENCE_PROBE_REPLY, encodeAck, encodeBatch, encodeHeartbeat, encodePresence, parseFrame,
+  withAck, ReliableReceiver, ReliableSender, ResendBufferFull, ReorderOverflow,
 } from './framing.js';
 import { DelayPacer } from './pacer.js';
 import { Deque } from './util.js';
@@ -72,6 +72,8 @@ export class ChannelMux {
     this._timersLate = false;
     /** @type {Path|null} */
     this.path = null;
+    /** The remote's heartbeats say it reads acks riding on data (HEARTBEAT_READS_ACKED). */
+    this.remoteReadsAcked = false;
     this.lastHeartbeatAt = now();
     this.heartbeatsReceived = 0;
     this.sequenced = new Map();
@@ -106,6 +108,8 @@ export class ChannelMux {
    * @returns {Array<{channel: string, data: Uint8Array}>} the messages dropped, oldest first per channel
    */
   startOver() {
+    // The new instance may be of another version: it says again in its heartbeats what it reads.
+    this.remoteReadsAcked = false;
     const exchanged = [...this.sequenced.values()]
       .some((s) => s.highestTransmitted > 0 || s.receiver.deliveredUpTo > 0);
     if (!exchanged) {
@@ -283,19 +287,21 @@ export class ChannelMux {
     while (s.nextToTransmit < s.sender.nextSeq && this._roomFor(label, path)) {
       // Acknowledged meanwhile (e.g. over the other path): skip ahead.
       s.nextToTransmit = Math.max(s.nextToTransmit, s.sender.firstUnacked);
-      const batch = [];
-      let bytes = HEADER_BYTES;
-      for (let seq = s.nextToTransmit; seq < s.sender.nextSeq; seq++) {
-        const payload = s.sender.payload(seq);
-        const cost = BATCH_ENTRY_BYTES + payload.length;
-        if (batch.length > 0 && bytes + cost > BATCH_MAX_BYTES) {
-          break;
-        }
-        batch.push(payload);
-        bytes += cost;
-      }
-      if (batch.length === 0 || !path.send(label, encodeBatch(s.nextToTransmit, batch))) {
+      const batch = this._nextBatch(s, this.remoteReadsAcked ? HEADER_BYTES : 0);
+      if (batch.length === 0) {
         return;
+      }
+      // An ack owed the other way rides on this frame: its own send (and a wake-up of the remote) is spared
+      // while messages flow both ways.
+      const ackUpTo = s.receiver.deliveredUpTo;
+      const carriesAck = this.remoteReadsAcked && ackUpTo > s.lastAckedSent;
+      const frame = encodeBatch(s.nextToTransmit, batch);
+      if (!path.send(label, carriesAck ? withAck(ackUpTo, frame) : frame)) {
+        return;
+      }
+      if (carriesAck) {
+        s.lastAckedSent = ackUpTo;
+        s.deliveredSinceAck = 0;
       }
       for (const payload of batch) {
         if (s.nextToTransmit > s.highestTransmitted) {
@@ -308,6 +314,25 @@ export class ChannelMux {
         s.nextToTransmit++;
       }
     }
+  }
+
+  /**
+   * The payloads from `nextToTransmit` on that fit one batch (one at least, when there is one), leaving
+   * `reserve` bytes of it for an ack riding on it.
+   */
+  _nextBatch(s, reserve) {
+    const batch = [];
+    let bytes = HEADER_BYTES + reserve;
+    for (let seq = s.nextToTransmit; seq < s.sender.nextSeq; seq++) {
+      const payload = s.sender.payload(seq);
+      const cost = BATCH_ENTRY_BYTES + payload.length;
+      if (batch.length > 0 && bytes + cost > BATCH_MAX_BYTES) {
+        break;
+      }
+      batch.push(payload);
+      bytes += cost;
+    }
+    return batch;
   }
 
   /**
@@ -422,6 +447,8 @@ export class ChannelMux {
         if (raw.length > 0 && raw[0] === PRESENCE_HEARTBEAT) {
           this.lastHeartbeatAt = this.now();
           this.heartbeatsReceived++;
+          // Every heartbeat says it again: a 9-byte one (an older peer) has no flags.
+          this.remoteReadsAcked = raw.length > HEADER_BYTES && (raw[HEADER_BYTES] & HEARTBEAT_READS_ACKED) !== 0;
           return;
         }
         if (raw.length > 0 && (raw[0] === PRESENCE_PROBE || raw[0] === PRESENCE_PROBE_REPLY)) {
@@ -444,13 +471,12 @@ export class ChannelMux {
       this._protocolError(label, e.message);
       return;
     }
+    if (frame.kind === 'acked') {
+      this._onAck(label, s, frame.upTo);
+      frame = frame.carried;
+    }
     if (frame.kind === 'ack') {
-      const before = s.sender.firstUnacked;
-      s.sender.onAck(frame.upTo);
-      if (s.sender.firstUnacked > before) {
-        s.lastAckProgressAt = this.now();
-      }
-      this._wakeDrainWaiters(label);
+      this._onAck(label, s, frame.upTo);
       return;
     }
     const frames = frame.kind === 'batch'
@@ -482,6 +508,16 @@ export class ChannelMux {
       // A duplicate means the sender is resending: acknowledge at once so it stops.
       this._sendAck(label, s);
     }
+  }
+
+  /** An ack from the remote, alone or riding on data: the sender forgets what it covers. */
+  _onAck(label, s, upTo) {
+    const before = s.sender.firstUnacked;
+    s.sender.onAck(upTo);
+    if (s.sender.firstUnacked > before) {
+      s.lastAckProgressAt = this.now();
+    }
+    this._wakeDrainWaiters(label);
   }
 
   /** A message goes to the application: every delivery on every channel passes here. */

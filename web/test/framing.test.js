@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ACK, BATCH, FrameError, HEADER_BYTES, encodeAck, encodeBatch, encodeData, parseFrame,
+  ACK, ACKED, BATCH, BATCH_ENTRY_BYTES, DATA, FrameError, HEADER_BYTES, PRESENCE_HEARTBEAT, encodeAck, encodeBatch,
+  encodeData, encodeHeartbeat, parseFrame, withAck,
 } from '../client/framing.js';
 
 const bytes = (text) => new TextEncoder().encode(text);
@@ -41,6 +42,32 @@ test('a batch round-trips as consecutive messages; a batch of one is a data fram
   assert.equal(alone.seq, 3);
 });
 
+test('an ack rides on a data or batch frame', () => {
+  const onData = parseFrame(withAck(41, encodeData(7, bytes('hi'))));
+  assert.equal(onData.kind, 'acked');
+  assert.equal(onData.upTo, 41);
+  assert.equal(onData.carried.kind, 'data');
+  assert.equal(onData.carried.seq, 7);
+  assert.equal(text(onData.carried.payload), 'hi');
+  const wire = withAck(0, encodeBatch(3, [bytes('a'), bytes('b')]));
+  assert.equal(wire[0], ACKED);
+  assert.equal(wire.length, 2 * HEADER_BYTES + 2 * BATCH_ENTRY_BYTES + 2);
+  const onBatch = parseFrame(wire);
+  assert.equal(onBatch.upTo, 0, 'nothing delivered yet is a valid ack');
+  assert.equal(onBatch.carried.kind, 'batch');
+  assert.equal(onBatch.carried.firstSeq, 3);
+  assert.deepEqual(onBatch.carried.payloads.map(text), ['a', 'b']);
+});
+
+test('a heartbeat carries the send time and a flags byte saying we read acked frames', () => {
+  const beat = encodeHeartbeat(2 ** 40 + 5);
+  assert.equal(beat.length, HEADER_BYTES + 1);
+  assert.equal(beat[0], PRESENCE_HEARTBEAT);
+  const view = new DataView(beat.buffer);
+  assert.equal(view.getUint32(1) * 2 ** 32 + view.getUint32(5), 2 ** 40 + 5);
+  assert.equal(beat[HEADER_BYTES], 0x01);
+});
+
 const malformed = [
   ['shorter than a header', new Uint8Array(3), 'a frame has at least 9 bytes, got 3'],
   ['an unknown kind', frame(7, 0, 1), 'unknown frame kind 7'],
@@ -55,6 +82,15 @@ const malformed = [
     'a batch entry needs a 4-byte length, 2 bytes left'],
   ['a batch running past 2^53', frame(BATCH, 2 ** 21 - 1, 0xffffffff, [0, 0, 0, 0, 0, 0, 0, 0]),
     'sequence number beyond 2^53'],
+  ['an acked frame carrying nothing', frame(ACKED, 0, 1), 'an acked frame carries a data or batch frame, got 0 bytes'],
+  ['an acked frame carrying a partial header', frame(ACKED, 0, 1, [DATA, 0, 0, 0, 0, 0, 0, 1]),
+    'an acked frame carries a data or batch frame, got 8 bytes'],
+  ['an ack riding on an ack', withAck(1, encodeAck(2)), 'an acked frame carries a data or batch frame, not kind 2'],
+  ['an ack riding on an acked frame', withAck(1, withAck(2, encodeData(1, [1]))),
+    'an acked frame carries a data or batch frame, not kind 4'],
+  ['an acked frame with a negative ack', frame(ACKED, 0x80000000, 5, encodeData(1, [1])), 'negative sequence number'],
+  ['acked data numbered 0', withAck(1, frame(DATA, 0, 0, [1])), 'data sequence numbers start at 1'],
+  ['an acked empty batch', withAck(1, frame(BATCH, 0, 1)), 'an empty batch'],
 ];
 
 for (const [what, wire, reason] of malformed) {

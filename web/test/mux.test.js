@@ -1,7 +1,9 @@
 // Unit tests of the browser client's channel mux: batching of sequenced bursts, as ChannelMuxTest.java.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BATCH_MAX_BYTES, DATA, encodeBatch, encodeData, parseFrame } from '../client/framing.js';
+import {
+  ACK, ACKED, BATCH_MAX_BYTES, DATA, encodeAck, encodeBatch, encodeData, parseFrame, withAck,
+} from '../client/framing.js';
 import { ChannelMux } from '../client/mux.js';
 
 const OPTIONS = {
@@ -145,6 +147,135 @@ test('after the remote starts over, sequenced channels number from 1 both ways; 
   fresh.offer('ai-stream', enc('from the new one'));
   fresh.flushDue();
   assert.deepEqual(got, ['1:queued first', '1:never sent', '1:from the new one']);
+});
+
+// ---- acks riding on data (framing.js ACKED), as ChannelMuxTest.java ------------------------------------------
+
+const utf8 = (t) => new TextEncoder().encode(t);
+
+/**
+ * Two muxes wired back to back, as ChannelMuxTest.java's pair: `wires[i]` is mux i's path and records the
+ * code-sync frames it carried (`data`: data, batch and acked frames; `acks`: the numbers plain acks carried).
+ */
+function duplex() {
+  const delivered = [];
+  const errors = [];
+  const sink = { deliver: (label, seq, payload) => delivered.push(`${seq}:${new TextDecoder().decode(payload)}`),
+    protocolError: (label, reason) => errors.push(reason) };
+  const m = [new ChannelMux(OPTIONS, sink, () => 0), new ChannelMux(OPTIONS, sink, () => 0)];
+  const wires = m.map((_, i) => {
+    const wire = { data: [], acks: [], buffered: () => 0, ready: () => true };
+    wire.send = (label, f) => {
+      if (label === 'code-sync') {
+        (f[0] === ACK ? wire.acks : wire.data).push(f[0] === ACK ? parseFrame(f).upTo : f);
+      }
+      m[1 - i].onFrame(label, f);
+      return true;
+    };
+    return wire;
+  });
+  m.forEach((mux, i) => mux.usePath(wires[i]));
+  return { m, wires, delivered, errors };
+}
+
+/** Offers `t` on code-sync and sends it now, as the end of the task would. */
+function send(mux, t) {
+  assert.equal(mux.offer('code-sync', utf8(t)), null);
+  mux.flushDue();
+}
+
+/** The last code-sync data frame `wire` carried: its kind byte and, for an acked one, the ack. */
+function lastFrame(wire) {
+  const f = wire.data.at(-1);
+  return f[0] === ACKED ? `acked ${parseFrame(f).upTo}` : `kind ${f[0]}`;
+}
+
+const unacked = (mux) => mux.pending('code-sync');
+
+/** A heartbeat of nine bytes, kind and send time: the flags byte came later (an older peer reads no acked frames). */
+const NINE_BYTE_HEARTBEAT = new Uint8Array(9);
+
+test('acks ride on data going back once the remote says it reads them', () => {
+  const { m, wires, delivered, errors } = duplex();
+  send(m[0], 'a');
+  send(m[1], 'b');
+  assert.equal(lastFrame(wires[1]), 'kind 1', 'no word from the remote yet: a plain data frame');
+  m[0].flushAcks();
+  m[1].flushAcks();
+  assert.deepEqual(wires[0].acks, [1]);
+  assert.deepEqual(wires[1].acks, [1]);
+  ChannelMux.heartbeat(wires[0]);
+  ChannelMux.heartbeat(wires[1]);
+  send(m[0], 'c');
+  send(m[1], 'd');
+  assert.equal(lastFrame(wires[0]), 'kind 1', 'nothing was owed');
+  assert.equal(lastFrame(wires[1]), 'acked 2', 'the ack of c rides on d');
+  assert.equal(unacked(m[0]), 0);
+  send(m[0], 'e');
+  assert.equal(lastFrame(wires[0]), 'acked 2', 'and the ack of d on e');
+  assert.equal(unacked(m[1]), 0);
+  m[0].flushAcks();
+  assert.deepEqual(wires[0].acks, [1], "d's ack rode on e: nothing to send on its own");
+  m[1].flushAcks();
+  assert.deepEqual(wires[1].acks, [1, 3], 'nothing goes back: e is acknowledged on its own');
+  assert.deepEqual(delivered, ['1:a', '1:b', '2:c', '2:d', '3:e']);
+  assert.equal(unacked(m[0]) + unacked(m[1]), 0);
+  assert.deepEqual(errors, []);
+});
+
+test('a heartbeat without the flag or a start-over stops acks riding on data', () => {
+  const { m, wires, delivered } = duplex();
+  ChannelMux.heartbeat(wires[0]);
+  send(m[0], 'a');
+  send(m[1], 'b');
+  assert.equal(lastFrame(wires[1]), 'acked 1');
+  m[1].onFrame('presence', NINE_BYTE_HEARTBEAT);
+  send(m[0], 'c');
+  send(m[1], 'd');
+  assert.equal(lastFrame(wires[1]), 'kind 1', 'a remote that does not read them gets none');
+  ChannelMux.heartbeat(wires[0]);
+  m[1].startOver();
+  // The new instance's first message, before any heartbeat of its own: an ack is owed to it.
+  m[1].onFrame('code-sync', encodeData(1, utf8('new')));
+  send(m[1], 'f');
+  assert.equal(lastFrame(wires[1]), 'kind 1', 'a new instance says again what it reads');
+  assert.deepEqual(delivered.slice(-1), ['1:new']);
+});
+
+test('a batch keeps room for an ack riding on it, only for a remote that reads them', () => {
+  const { m, wires } = duplex();
+  const burst = () => {
+    for (let i = 0; i < 16; i++) {
+      m[1].offer('code-sync', new Uint8Array(1019));
+    }
+    m[1].flushDue();
+  };
+  const messages = (frames) => frames.map((f) => {
+    const parsed = parseFrame(f);
+    const carried = parsed.kind === 'acked' ? parsed.carried : parsed;
+    return carried.kind === 'batch' ? carried.payloads.length : 1;
+  });
+  // 16 entries of 1,023 bytes and the header: 16,377 bytes, one batch; 9 bytes of ack more would pass 16 KiB.
+  burst();
+  assert.deepEqual(messages(wires[1].data), [16], 'a remote that reads no acked frames: no room kept');
+  ChannelMux.heartbeat(wires[0]);
+  send(m[0], 'owed');
+  burst();
+  const frames = wires[1].data.slice(1);
+  assert.deepEqual(messages(frames), [15, 1]);
+  assert.equal(lastFrame({ data: frames.slice(0, 1) }), 'acked 1');
+  assert.ok(frames.every((f) => f.length <= BATCH_MAX_BYTES), `${frames.map((f) => f.length)} bytes`);
+});
+
+test('a malformed acked frame is a protocol error and its ack counts for nothing', () => {
+  const { m, delivered, errors } = duplex();
+  send(m[0], 'a');
+  m[0].onFrame('code-sync', withAck(1, encodeAck(1)));
+  m[0].onFrame('code-sync', withAck(1, new Uint8Array([DATA, 0, 0, 0, 0, 0, 0, 0, 0, 1])));
+  assert.deepEqual(errors, ['an acked frame carries a data or batch frame, not kind 2',
+    'data sequence numbers start at 1']);
+  assert.equal(unacked(m[0]), 1, 'the ack in a broken frame counts for nothing');
+  assert.deepEqual(delivered, ['1:a']);
 });
 
 // ---- files pacing (client/pacer.js): a mux on a fake clock and fake timers, its peer a fake path ----------

@@ -521,9 +521,16 @@ class ChannelMuxTest {
     m[1].offer(ChannelSpec.CODE_SYNC, utf8("d"));
     assertEquals("kind 1", lastCodeSyncFrame(wires[1]), "a remote that does not read them gets none");
     ChannelMux.heartbeat(wires[0]);
+    // The remote is a new instance: both sides number from 1 again, and it sends first, so an ack is owed.
     m[1].startOver();
-    m[1].offer(ChannelSpec.CODE_SYNC, utf8("f"));
+    m[0].startOver();
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("g"));
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("h"));
     assertEquals("kind 1", lastCodeSyncFrame(wires[1]), "a new instance says again what it reads");
+    ChannelMux.heartbeat(wires[0]);
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("i"));
+    m[1].offer(ChannelSpec.CODE_SYNC, utf8("j"));
+    assertEquals("acked 2", lastCodeSyncFrame(wires[1]), "and once it has");
   }
 
   @Test
@@ -547,8 +554,9 @@ class ChannelMuxTest {
     Wire[] wires = new Wire[2];
     ChannelMux[] mux = pair(false, wires);
     mux[0].offer(ChannelSpec.CODE_SYNC, utf8("a"));
+    // To the sender of "a": a well-formed frame with this ack would release it.
     byte[] onAck = Frames.withAck(1, new Frames.Ack(1).encode()).array();
-    AssertionError error = assertThrows(AssertionError.class, () -> mux[1].onFrame(ChannelSpec.CODE_SYNC, onAck));
+    AssertionError error = assertThrows(AssertionError.class, () -> mux[0].onFrame(ChannelSpec.CODE_SYNC, onAck));
     assertEquals("an acked frame carries a data or batch frame, not kind 2", error.getMessage());
     assertEquals(1, unacked(mux[0]), "the ack in a broken frame counts for nothing");
     assertEquals(List.of("1:a"), delivered);
