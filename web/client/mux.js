@@ -293,9 +293,12 @@ export class ChannelMux {
       }
       // An ack owed the other way rides on this frame: its own send (and a wake-up of the remote) is spared
       // while messages flow both ways.
+      // Only on a frame within the batch limit: 9 more bytes must not push a message near a transport's limit
+      // over it, where it would be refused for ever.
       const ackUpTo = s.receiver.deliveredUpTo;
-      const carriesAck = this.remoteReadsAcked && ackUpTo > s.lastAckedSent;
       const frame = encodeBatch(s.nextToTransmit, batch);
+      const carriesAck = this.remoteReadsAcked && ackUpTo > s.lastAckedSent
+        && frame.length + HEADER_BYTES <= BATCH_MAX_BYTES;
       if (!path.send(label, carriesAck ? withAck(ackUpTo, frame) : frame)) {
         return;
       }

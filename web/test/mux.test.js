@@ -267,6 +267,17 @@ test('a batch keeps room for an ack riding on it, only for a remote that reads t
   assert.ok(frames.every((f) => f.length <= BATCH_MAX_BYTES), `${frames.map((f) => f.length)} bytes`);
 });
 
+test('a message too big for a batch carries no ack: it goes alone and the ack on its own', () => {
+  const { m, wires } = duplex();
+  ChannelMux.heartbeat(wires[0]);
+  send(m[0], 'owed');
+  assert.equal(m[1].offer('code-sync', new Uint8Array(BATCH_MAX_BYTES)), null);
+  m[1].flushDue();
+  assert.equal(lastFrame(wires[1]), 'kind 1', 'near a transport limit, 9 bytes more could be refused for ever');
+  m[1].flushAcks();
+  assert.deepEqual(wires[1].acks, [1]);
+});
+
 test('a malformed acked frame is a protocol error and its ack counts for nothing', () => {
   const { m, delivered, errors } = duplex();
   send(m[0], 'a');

@@ -59,7 +59,7 @@ final class ChannelMux {
   static final byte PRESENCE_PROBE_REPLY = 0x03;
   /**
    * A heartbeat's tenth byte (after the kind and the send time) holds flags: this one says the sender reads
-   * {@link Frames#ACKED} frames. A heartbeat of nine bytes (the browser client, an older node) says no.
+   * {@link Frames#ACKED} frames. A heartbeat of nine bytes (an older node or browser client) says no.
    */
   static final byte HEARTBEAT_READS_ACKED = 0x01;
   private static final int PROBE_BYTES = 9;
@@ -433,9 +433,12 @@ final class ChannelMux {
         }
         // An ack owed the other way rides on this frame: its own send (a blocking call into libwebrtc, and a
         // wake-up of the remote's loop) is spared while messages flow both ways.
+        // Only on a frame within the batch limit: 9 more bytes must not push a message near a transport's
+        // limit (SCTP's message size, the relay's frame size) over it, where it would be refused for ever.
         long ackUpTo = s.ackable();
-        boolean carriesAck = remoteReadsAcked && ackUpTo > s.lastAckedSent;
         ByteBuffer frame = Frames.encode(batch);
+        boolean carriesAck = remoteReadsAcked && ackUpTo > s.lastAckedSent
+            && frame.remaining() + Frames.HEADER_BYTES <= BATCH_MAX_BYTES;
         if (!transmit(channel, carriesAck ? Frames.withAck(ackUpTo, frame) : frame)) {
           return;
         }

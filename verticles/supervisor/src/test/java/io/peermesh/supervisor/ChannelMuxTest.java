@@ -550,6 +550,18 @@ class ChannelMuxTest {
   }
 
   @Test
+  void aMessageTooBigForABatchCarriesNoAckAndTheAckGoesOnItsOwn() {
+    Wire[] wires = new Wire[2];
+    ChannelMux[] m = pair(false, wires);
+    ChannelMux.heartbeat(wires[0]);
+    m[0].offer(ChannelSpec.CODE_SYNC, utf8("owed"));
+    m[1].offer(ChannelSpec.CODE_SYNC, new byte[ChannelMux.BATCH_MAX_BYTES]);
+    assertEquals("kind 1", lastCodeSyncFrame(wires[1]), "near a transport limit, 9 bytes more could be refused");
+    m[1].flushAcks();
+    assertEquals(List.of(1L), wires[1].codeSyncAcksSent);
+  }
+
+  @Test
   void aMalformedAckedFrameIsAProtocolErrorAndDeliversNothing() {
     Wire[] wires = new Wire[2];
     ChannelMux[] mux = pair(false, wires);
