@@ -118,16 +118,22 @@ final class RoomDirectory {
     }).map(RoomDirectory::parseRoster);
   }
 
-  /** Removes {@code peer} from the room if {@code node} still holds it (a moved peer is left alone). */
-  Future<Void> removeMember(String room, String peer, String node) {
+  /**
+   * Removes {@code peer} from the room if {@code node} still holds it (a moved peer is left alone); completes with
+   * whether it did.
+   */
+  Future<Boolean> removeMember(String room, String peer, String node) {
+    // As dropSession: the last run of the change is the one that counted.
+    boolean[] removed = {false};
     return update(rosters, room, old -> {
       Map<String, String> peers = new LinkedHashMap<>(parseRoster(old).peers());
-      if (!node.equals(peers.get(peer))) {
+      removed[0] = node.equals(peers.get(peer));
+      if (!removed[0]) {
         return old;
       }
       peers.remove(peer);
       return peers.isEmpty() ? null : Json.write(new Roster(peers));
-    }).mapEmpty();
+    }).map(v -> removed[0]);
   }
 
   private static Roster parseRoster(String json) {

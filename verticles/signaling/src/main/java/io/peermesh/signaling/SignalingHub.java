@@ -594,12 +594,20 @@ final class SignalingHub {
    * others hear {@code peer-left} (reason {@code timeout}: it did not resume), as after a lost socket's grace.
    */
   private void endIfUnclaimed(PeerSession session) {
-    directory.dropSession(session.peer, s -> s.node().equals(nodeId) && s.resumeHash().equals(session.resumeHash))
-        .onSuccess(dropped -> {
-          if (dropped) {
+    // The session may have come back here meanwhile (resumed on this node again, same token): then it is live.
+    if (sessions.containsKey(session.peer)) {
+      return;
+    }
+    directory.dropSession(session.peer, s -> s.node().equals(nodeId) && s.resumeHash().equals(session.resumeHash)
+            && !sessions.containsKey(session.peer))
+        .compose(dropped -> dropped ? directory.removeMember(session.room, session.peer, nodeId)
+            : Future.succeededFuture(false))
+        .onSuccess(removed -> {
+          // Only a peer the roster still placed here is gone: one a fresh join put elsewhere meanwhile is alive.
+          if (removed) {
             LOG.warning(session.peer + ": taken over by a node that never claimed the session; it ends");
-            directory.removeMember(session.room, session.peer, nodeId).onComplete(v -> publish(RoomEventKind.LEFT,
-                session, Json.write(new ServerMessage.PeerLeft(session.room, session.peer, "timeout"))));
+            publish(RoomEventKind.LEFT, session, Json.write(new ServerMessage.PeerLeft(session.room, session.peer,
+                "timeout")));
           }
         })
         .onFailure(e -> LOG.log(Level.WARNING, "could not check " + session.peer + "'s takeover", e));

@@ -67,6 +67,38 @@ class UnclaimedTakeoverTest {
     }
   }
 
+  @Test
+  void aSessionThatCameBackBeforeTheCheckIsNotEnded() {
+    try (SignalingFixture f = new SignalingFixture(config());
+        SignalClient ria = f.client();
+        SignalClient sam = f.client()) {
+      String token = samJoinsRia(ria, sam, "back");
+      String hash = RoomDirectory.hash(token);
+      RoomDirectory directory = new RoomDirectory(f.vertx);
+      // The other node takes the session and claims it; when asked for it again, it gives it back.
+      Await.result(f.vertx.eventBus().<Takeover>consumer(Addresses.Signaling.nodeTakeover("other-node"), msg ->
+          msg.reply(new TakeoverReply(true, null, java.util.List.of()))).completion());
+      Await.result(f.vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover("node-under-test"),
+          new Takeover("sam", "back", token, "other-node")).compose(reply -> directory.moveSession("sam", hash,
+              "other-node")).compose(v -> directory.putMember("back", "sam", "other-node", Integer.MAX_VALUE)));
+      sam.awaitClose();
+      try (SignalClient samAgain = f.client()) {
+        JsonObject joined = samAgain.send(new JsonObject().put("type", "join").put("v", 1).put("room", "back")
+            .put("resume", token)).await("joined");
+        assertTrue(joined.getBoolean("resumed"), "back on the node that gave it up, under the same token");
+        // Outwaits the first grant's check (twice the send timeout) on a Vert.x timer, as the case above.
+        Await.result(f.vertx.timer(4 * SEND_TIMEOUT_MS));
+        try (SignalClient tom = f.client()) {
+          tom.joinDev("back", "tom");
+          assertEquals("tom", ria.await("peer-joined").getString("peer"));
+          assertTrue(ria.unconsumed().stream().noneMatch(m -> "peer-left".equals(m.getString("type"))),
+              "sam is alive here again");
+        }
+        assertTrue(Await.result(sessions(f).get("sam")).contains("node-under-test"));
+      }
+    }
+  }
+
   /** Ria, then sam, join {@code room}; returns sam's resume token once ria has heard of sam. */
   private static String samJoinsRia(SignalClient ria, SignalClient sam, String room) {
     ria.joinDev(room, "ria");
