@@ -61,7 +61,7 @@ final class WebRtcBench {
     List<Double> bareIdle = new ArrayList<>();
     // Alternating blocks, as the throughput runs: this machine has slow minutes, and a tail measured in one of
     // them must not be set against a baseline measured outside it.
-    int block = sizes.roundTrips() / IDLE_BLOCKS;
+    int block = Math.max(1, sizes.roundTrips() / IDLE_BLOCKS);
     for (int i = 0; i < IDLE_BLOCKS; i++) {
       oursIdle.addAll(verticleRoundTrips(mesh, pair, false, block).millis());
       threadIdle.addAll(threadRoundTrips(mesh, pair, false, block).millis());
@@ -373,14 +373,18 @@ final class WebRtcBench {
       }).onFailure(registered::fail);
     });
     MessageConsumer<?> echo = Await.result(registered.future());
-    done.get(60, TimeUnit.SECONDS);
-    // Registered per measurement, as the thread harness's: a consumer left behind would echo every later message.
-    CompletableFuture<Void> unregistered = new CompletableFuture<>();
-    context.runOnContext(v -> echo.unregister().onComplete(ar -> unregistered.complete(null)));
-    unregistered.get(10, TimeUnit.SECONDS);
-    loading[0] = false;
+    try {
+      done.get(60, TimeUnit.SECONDS);
+    } finally {
+      // Also when a trip is lost: a consumer left behind would echo every later message, and the files stream
+      // would load every later section.
+      loading[0] = false;
+      CompletableFuture<Void> unregistered = new CompletableFuture<>();
+      context.runOnContext(v -> echo.unregister().onComplete(ar -> unregistered.complete(null)));
+      unregistered.get(10, TimeUnit.SECONDS);
+      Await.result(files.unregister());
+    }
     double seconds = (System.nanoTime() - loadStart) / 1e9;
-    Await.result(files.unregister());
     return new RoundTrips(rtts, filesBytes.get() / 1e6 / seconds);
   }
 
