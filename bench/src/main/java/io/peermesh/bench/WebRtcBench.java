@@ -297,14 +297,7 @@ final class WebRtcBench {
         waiting[0].complete(null);
       }
     });
-    AtomicLong filesBytes = new AtomicLong();
-    MessageConsumer<?> files = mesh.onInbound(room, "files", m -> filesBytes.addAndGet(m.data().length));
-    boolean[] loading = {underLoad};
-    long loadStart = System.nanoTime();
-    if (underLoad) {
-      byte[] chunk = new byte[16 * 1024];
-      mesh.vertx.runOnContext(v -> streamFiles(mesh, pair[0], chunk, loading));
-    }
+    FilesLoad load = new FilesLoad(mesh, pair[0], underLoad);
     List<Double> rtts = new ArrayList<>();
     byte[] payload = new byte[100];
     for (int i = 0; i < count; i++) {
@@ -316,12 +309,10 @@ final class WebRtcBench {
         rtts.add((System.nanoTime() - t0) / 1e6);
       }
     }
-    loading[0] = false;
-    double seconds = (System.nanoTime() - loadStart) / 1e9;
+    double filesRate = load.stop();
     // Registered per measurement: a consumer left behind would echo every later message a second time.
     Await.result(echo.unregister());
-    Await.result(files.unregister());
-    return new RoundTrips(rtts, filesBytes.get() / 1e6 / seconds);
+    return new RoundTrips(rtts, filesRate);
   }
 
   /**
@@ -331,14 +322,7 @@ final class WebRtcBench {
    */
   private RoundTrips verticleRoundTrips(Mesh mesh, String[] pair, boolean underLoad, int count) throws Exception {
     List<Double> rtts = new ArrayList<>();
-    AtomicLong filesBytes = new AtomicLong();
-    MessageConsumer<?> files = mesh.onInbound("bench-data", "files", m -> filesBytes.addAndGet(m.data().length));
-    boolean[] loading = {underLoad};
-    long loadStart = System.nanoTime();
-    if (underLoad) {
-      byte[] chunk = new byte[16 * 1024];
-      mesh.vertx.runOnContext(v -> streamFiles(mesh, pair[0], chunk, loading));
-    }
+    FilesLoad load = new FilesLoad(mesh, pair[0], underLoad);
     CompletableFuture<Void> done = new CompletableFuture<>();
     Context context = mesh.vertx.getOrCreateContext();
     byte[] payload = new byte[100];
@@ -373,19 +357,43 @@ final class WebRtcBench {
       }).onFailure(registered::fail);
     });
     MessageConsumer<?> echo = Await.result(registered.future());
+    double filesRate;
     try {
       done.get(60, TimeUnit.SECONDS);
     } finally {
       // Also when a trip is lost: a consumer left behind would echo every later message, and the files stream
       // would load every later section.
-      loading[0] = false;
+      filesRate = load.stop();
       CompletableFuture<Void> unregistered = new CompletableFuture<>();
       context.runOnContext(v -> echo.unregister().onComplete(ar -> unregistered.complete(null)));
       unregistered.get(10, TimeUnit.SECONDS);
-      Await.result(files.unregister());
     }
-    double seconds = (System.nanoTime() - loadStart) / 1e9;
-    return new RoundTrips(rtts, filesBytes.get() / 1e6 / seconds);
+    return new RoundTrips(rtts, filesRate);
+  }
+
+  /** 16 KiB chunks streamed on {@code files} from {@code from} while a measurement runs (when {@code on}). */
+  private static final class FilesLoad {
+    private final AtomicLong received = new AtomicLong();
+    private final MessageConsumer<?> counter;
+    private final boolean[] loading;
+    private final long start = System.nanoTime();
+
+    FilesLoad(Mesh mesh, String from, boolean on) {
+      counter = mesh.onInbound("bench-data", "files", m -> received.addAndGet(m.data().length));
+      loading = new boolean[] {on};
+      if (on) {
+        byte[] chunk = new byte[16 * 1024];
+        mesh.vertx.runOnContext(v -> streamFiles(mesh, from, chunk, loading));
+      }
+    }
+
+    /** Stops the stream; returns the files bytes received meanwhile, in MB/s. */
+    double stop() {
+      loading[0] = false;
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Await.result(counter.unregister());
+      return received.get() / 1e6 / seconds;
+    }
   }
 
   /** Keeps the files channel busy while {@code loading[0]}; the supervisor's queue bound pushes back. */

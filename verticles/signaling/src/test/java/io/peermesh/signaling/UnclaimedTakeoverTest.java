@@ -11,6 +11,7 @@ import io.peermesh.shared.testing.Await;
 import io.peermesh.shared.testing.SignalClient;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -46,23 +47,8 @@ class UnclaimedTakeoverTest {
         SignalClient ria = f.client();
         SignalClient sam = f.client()) {
       String token = samJoinsRia(ria, sam, "moved");
-      String hash = RoomDirectory.hash(token);
-      Await.result(f.vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover("node-under-test"),
-          new Takeover("sam", "moved", token, "new-node")).compose(reply -> {
-            // As a node does once granted: the session, then the roster, name it.
-            RoomDirectory directory = new RoomDirectory(f.vertx);
-            return directory.moveSession("sam", hash, "new-node")
-                .compose(v -> directory.putMember("moved", "sam", "new-node", Integer.MAX_VALUE));
-          }));
-      // Outwaits the check (twice the send timeout) on a Vert.x timer: nothing signals that it found the claim.
-      Await.result(f.vertx.timer(4 * SEND_TIMEOUT_MS));
-      try (SignalClient tom = f.client()) {
-        tom.joinDev("moved", "tom");
-        // Positive control: what happens in the room after the check reaches ria; no peer-left came before it.
-        assertEquals("tom", ria.await("peer-joined").getString("peer"));
-        assertTrue(ria.unconsumed().stream().noneMatch(m -> "peer-left".equals(m.getString("type"))),
-            "the moved session is alive on its new node");
-      }
+      grantAndClaim(f, token, "moved", "new-node");
+      samStaysPastTheCheck(f, ria, "moved", "the moved session is alive on its new node");
       assertTrue(Await.result(sessions(f).get("sam")).contains("new-node"));
     }
   }
@@ -73,29 +59,40 @@ class UnclaimedTakeoverTest {
         SignalClient ria = f.client();
         SignalClient sam = f.client()) {
       String token = samJoinsRia(ria, sam, "back");
-      String hash = RoomDirectory.hash(token);
-      RoomDirectory directory = new RoomDirectory(f.vertx);
       // The other node takes the session and claims it; when asked for it again, it gives it back.
       Await.result(f.vertx.eventBus().<Takeover>consumer(Addresses.Signaling.nodeTakeover("other-node"), msg ->
-          msg.reply(new TakeoverReply(true, null, java.util.List.of()))).completion());
-      Await.result(f.vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover("node-under-test"),
-          new Takeover("sam", "back", token, "other-node")).compose(reply -> directory.moveSession("sam", hash,
-              "other-node")).compose(v -> directory.putMember("back", "sam", "other-node", Integer.MAX_VALUE)));
+          msg.reply(new TakeoverReply(true, null, List.of()))).completion());
+      grantAndClaim(f, token, "back", "other-node");
       sam.awaitClose();
       try (SignalClient samAgain = f.client()) {
         JsonObject joined = samAgain.send(new JsonObject().put("type", "join").put("v", 1).put("room", "back")
             .put("resume", token)).await("joined");
         assertTrue(joined.getBoolean("resumed"), "back on the node that gave it up, under the same token");
-        // Outwaits the first grant's check (twice the send timeout) on a Vert.x timer, as the case above.
-        Await.result(f.vertx.timer(4 * SEND_TIMEOUT_MS));
-        try (SignalClient tom = f.client()) {
-          tom.joinDev("back", "tom");
-          assertEquals("tom", ria.await("peer-joined").getString("peer"));
-          assertTrue(ria.unconsumed().stream().noneMatch(m -> "peer-left".equals(m.getString("type"))),
-              "sam is alive here again");
-        }
+        samStaysPastTheCheck(f, ria, "back", "sam is alive here again");
         assertTrue(Await.result(sessions(f).get("sam")).contains("node-under-test"));
       }
+    }
+  }
+
+  /** The node under test grants sam's session to {@code node}, which claims it as a node does: session, roster. */
+  private static void grantAndClaim(SignalingFixture f, String token, String room, String node) {
+    RoomDirectory directory = new RoomDirectory(f.vertx);
+    Await.result(f.vertx.eventBus().<TakeoverReply>request(Addresses.Signaling.nodeTakeover("node-under-test"),
+            new Takeover("sam", room, token, node))
+        .compose(reply -> directory.moveSession("sam", RoomDirectory.hash(token), node))
+        .compose(v -> directory.putMember(room, "sam", node, Integer.MAX_VALUE)));
+  }
+
+  /**
+   * Outwaits the grant's check (twice the send timeout) on a Vert.x timer: nothing signals that it found the session
+   * claimed. Positive control: tom's join, after it, reaches ria; no peer-left came before.
+   */
+  private static void samStaysPastTheCheck(SignalingFixture f, SignalClient ria, String room, String because) {
+    Await.result(f.vertx.timer(4 * SEND_TIMEOUT_MS));
+    try (SignalClient tom = f.client()) {
+      tom.joinDev(room, "tom");
+      assertEquals("tom", ria.await("peer-joined").getString("peer"));
+      assertTrue(ria.unconsumed().stream().noneMatch(m -> "peer-left".equals(m.getString("type"))), because);
     }
   }
 
