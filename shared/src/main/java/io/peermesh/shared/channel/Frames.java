@@ -10,7 +10,7 @@ import java.util.List;
  *   DATA: 0x01, seq (8 bytes, from 1), payload (the rest)
  *   ACK:  0x02, upTo (8 bytes): every seq up to and including upTo was delivered
  *   BATCH: 0x03, seq of the first (8 bytes), then per message: length (4 bytes), payload; seqs are consecutive
- *   ACKED: 0x04, upTo (8 bytes), then a DATA or BATCH frame: an ACK riding on data going the same way
+ *   ACKED: 0x04, upTo (8 bytes), then a DATA or BATCH frame: the ACK of the other direction riding on this data
  * </pre>
  * A batch carries messages that were waiting together, so a burst of small messages costs one send through
  * libwebrtc (a blocking native call of ~80 µs from any thread but its own) instead of one each. An ACKED frame
